@@ -1,0 +1,181 @@
+/**
+ * The sending box's side of a session (`bondctl send`): dial every link, open the session on
+ * the first that answers, join the others with the session key, and dial again any link
+ * whose connection breaks, with backoff, while the session lasts.
+ *
+ * Steps, in order:
+ * 1. dial the links one by one until one opens the session (HELLO with the token);
+ * 2. start the session driver with that link, the input and the output;
+ * 3. dial the other links at once; each joins with a proof of the session key;
+ * 4. when a link drops, dial it again after 0.5 s, 1 s, 2 s ... (at most 5 s);
+ * 5. resolve with the session's outcome.
+ * @module
+ */
+import { dialTls, type ServerTrust } from "../tunnel/tls_client_io.ts";
+import { FramedLink } from "../tunnel/framed_link_io.ts";
+import { AuthError, TrustError } from "../tunnel/errors.ts";
+import { VersionError } from "../frame/errors.ts";
+import type { LinkCaps } from "../frame/types.ts";
+import type { Policy } from "../scheduler/policy.ts";
+import { BondEndpoint, DEFAULT_ENDPOINT_OPTIONS } from "./endpoint.ts";
+import { type Logger, realClock, type SessionDriver as Driver, SessionDriver, type Sink, type Source } from "./driver_io.ts";
+import { clientHandshake, newSessionId, RefusedError } from "./handshake.ts";
+import { toHex } from "./auth.ts";
+
+/** One link to dial. */
+export interface ClientLink {
+  index: number;
+  caps: LinkCaps;
+}
+
+/** Everything `send` decides before the session starts. */
+export interface ClientOptions {
+  host: string;
+  port: number;
+  servername?: string;
+  trust: ServerTrust;
+  token: Uint8Array;
+  oui: number;
+  links: ClientLink[];
+  policy: Policy;
+  maxBufferBytes: number;
+  linkTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  log: Logger;
+}
+
+/** A running client session. */
+export interface ClientSession {
+  driver: Driver;
+  sessionIdHex: string;
+  bufferMs: number;
+  /** Stops dialling (the session is ending). */
+  stop(): void;
+}
+
+/** Failures that no other link can fix: reported at once instead of trying the next link. */
+function isFatal(e: unknown): boolean {
+  return e instanceof AuthError || e instanceof TrustError || e instanceof VersionError ||
+    e instanceof RefusedError;
+}
+
+/**
+ * Opens the session and keeps its links up.
+ * @example
+ * ```ts
+ * const s = await openClientSession(opts, source, sink);
+ * const outcome = await s.driver.done;
+ * ```
+ */
+export async function openClientSession(
+  o: ClientOptions,
+  source: Source | null,
+  sink: Sink | null,
+): Promise<ClientSession> {
+  const sessionId = newSessionId();
+  const dial = async (l: ClientLink, sessionKey?: Uint8Array) => {
+    const t = await dialTls({
+      host: o.host,
+      port: o.port,
+      servername: o.servername,
+      localAddress: l.caps.localAddress,
+      trust: o.trust,
+      timeoutMs: o.handshakeTimeoutMs,
+    });
+    const link = new FramedLink(t, o.oui);
+    try {
+      const welcome = await clientHandshake(link, {
+        oui: o.oui,
+        linkIndex: l.index,
+        caps: l.caps,
+        sessionId,
+        token: o.token,
+        sessionKey,
+        timeoutMs: o.handshakeTimeoutMs,
+      });
+      return { link, welcome };
+    } catch (e) {
+      t.destroy();
+      throw e;
+    }
+  };
+
+  // 1. open the session on the first link that answers
+  let first: Awaited<ReturnType<typeof dial>> | null = null;
+  let firstLink: ClientLink | null = null;
+  const errors: string[] = [];
+  for (const l of o.links) {
+    try {
+      first = await dial(l);
+      firstLink = l;
+      break;
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      errors.push(`link ${l.index} (${l.caps.name}): ${(e as Error).message}`);
+      o.log.warn(`link ${l.index} (${l.caps.name}) could not open the session: ${(e as Error).message}`);
+    }
+  }
+  if (!first || !firstLink) {
+    throw new Error(`no link could reach the server: ${errors.join("; ")}`);
+  }
+  const sessionKey = first.welcome.sessionKey;
+  const sessionIdHex = toHex(sessionId);
+  o.log.info(
+    `session ${sessionIdHex.slice(0, 12)} open on link ${firstLink.index} (${firstLink.caps.name}); ` +
+      `server buffer ${first.welcome.bufferMs} ms`,
+  );
+
+  // 2. the driver
+  const endpoint = new BondEndpoint({
+    ...DEFAULT_ENDPOINT_OPTIONS,
+    oui: o.oui,
+    policy: o.policy,
+    bufferMs: first.welcome.bufferMs,
+    maxBufferBytes: o.maxBufferBytes,
+    linkTimeoutMs: o.linkTimeoutMs,
+  }, realClock());
+  const driver = new SessionDriver(endpoint, o.log);
+  let stopped = false;
+  const backoff = new Map<number, number>();
+  driver.attachLink(firstLink.index, first.link, firstLink.caps);
+  driver.startOutput(sink);
+  driver.startInput(source);
+
+  // 3./4. join the others, and re-dial any that drops
+  const join = async (l: ClientLink) => {
+    while (!stopped) {
+      try {
+        const { link } = await dial(l, sessionKey);
+        if (stopped) {
+          link.transport.destroy();
+          return;
+        }
+        backoff.delete(l.index);
+        driver.attachLink(l.index, link, l.caps);
+        o.log.info(`link ${l.index} (${l.caps.name}) joined`);
+        return;
+      } catch (e) {
+        if (e instanceof RefusedError || e instanceof AuthError) {
+          o.log.warn(`link ${l.index} (${l.caps.name}) refused: ${(e as Error).message}`);
+          if (e instanceof RefusedError) return; // the session is gone on the server
+        }
+        const wait = Math.min(5000, (backoff.get(l.index) ?? 250) * 2);
+        backoff.set(l.index, wait);
+        o.log.debug(`link ${l.index} (${l.caps.name}): ${(e as Error).message}; again in ${wait} ms`);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  };
+  driver.onLinkClosed = (index) => {
+    const l = o.links.find((x) => x.index === index);
+    if (l && !stopped) join(l);
+  };
+  for (const l of o.links) if (l !== firstLink) join(l);
+  driver.done.finally(() => (stopped = true));
+  return {
+    driver,
+    sessionIdHex,
+    bufferMs: first.welcome.bufferMs,
+    stop: () => (stopped = true),
+  };
+}

@@ -1,0 +1,284 @@
+/**
+ * Runs a `BondEndpoint` against the real world: links, the input, the output and the clock.
+ * It holds no decisions; each turn of its loop is the endpoint's numbered steps:
+ * 1. frames that arrived go to `receive()` (as they come, through the link handlers);
+ * 2. `pollTransmit()` until null, each frame written to its link (a full link is `blocked`
+ *    until its transport drains);
+ * 3. in-order output is written, one write at a time, so a slow output stops taking;
+ * 4. input is read while the endpoint has room;
+ * 5. events are acted on (silent links closed, completion, failure);
+ * 6. a timer is set for `nextTimeout()`.
+ * @module
+ */
+import { BondEndpoint, type EndpointEvent } from "./endpoint.ts";
+import type { FramedLink } from "../tunnel/framed_link_io.ts";
+import { encodeFrame } from "../frame/mod.ts";
+import type { CloseCode, LinkCaps } from "../frame/types.ts";
+
+/** Where input comes from. `read()` resolves null at the end. */
+export interface Source {
+  read(): Promise<Uint8Array | null>;
+  close(): void;
+}
+
+/** Where output goes. */
+export interface Sink {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How a session ended. */
+export type SessionOutcome =
+  | { kind: "complete" }
+  | { kind: "failed"; code: CloseCode; reason: string; byPeer: boolean };
+
+/** Messages for the operator. */
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  debug(msg: string): void;
+}
+
+/** The real clock, in ms. */
+export const realClock = (): number => performance.now();
+
+/**
+ * @example
+ * ```ts
+ * const driver = new SessionDriver(endpoint, log);
+ * driver.attachLink(1, framedLink);
+ * driver.startInput(source); driver.startOutput(sink);
+ * const outcome = await driver.done;
+ * ```
+ */
+export class SessionDriver {
+  readonly endpoint: BondEndpoint;
+  readonly done: Promise<SessionOutcome>;
+  #log: Logger;
+  #links = new Map<number, FramedLink>();
+  #resolve!: (o: SessionOutcome) => void;
+  #timer: number | null = null;
+  #timerAt = Infinity;
+  #scheduled = false;
+  #finished = false;
+  #sink: Sink | null = null;
+  #writing = false;
+  #outputClosed = false;
+  #discardOutput = false;
+  #wakeInput: (() => void) | null = null;
+  #source: Source | null = null;
+  /** Called when a link closes while the session is open (the client redials). */
+  onLinkClosed: (index: number, error?: Error) => void = () => {};
+
+  constructor(endpoint: BondEndpoint, log: Logger) {
+    this.endpoint = endpoint;
+    this.#log = log;
+    this.done = new Promise((r) => (this.#resolve = r));
+  }
+
+  /** Hands an authenticated link to the session (replacing one with the same index). */
+  attachLink(index: number, link: FramedLink, caps: LinkCaps): void {
+    const old = this.#links.get(index);
+    if (old && old !== link) old.transport.destroy();
+    this.#links.set(index, link);
+    this.endpoint.addLink(index, caps, realClock());
+    link.transport.onDrain(() => {
+      this.endpoint.setBlocked(index, false);
+      this.kick();
+    });
+    link.attach({
+      frame: (f, n) => {
+        this.endpoint.receive(index, f, realClock(), n);
+        this.kick();
+      },
+      closed: (error) => {
+        if (this.#links.get(index) !== link) return;
+        this.#links.delete(index);
+        this.endpoint.removeLink(index, realClock());
+        if (error) this.#log.warn(`link ${index} (${caps.name}) closed: ${error.message}`);
+        else if (!this.#finished) this.#log.info(`link ${index} (${caps.name}) closed`);
+        if (!this.#finished) this.onLinkClosed(index, error);
+        this.kick();
+      },
+    });
+    this.kick();
+  }
+
+  /** Reads `source` into the session, pausing while the endpoint has no room. */
+  startInput(source: Source | null): void {
+    if (!source) {
+      this.endpoint.endInput();
+      this.kick();
+      return;
+    }
+    this.#source = source;
+    (async () => {
+      try {
+        for (;;) {
+          while (this.endpoint.inputRoom() <= 0 && !this.#finished) {
+            await new Promise<void>((r) => (this.#wakeInput = r));
+          }
+          if (this.#finished) return;
+          const chunk = await source.read();
+          if (chunk === null) break;
+          if (this.#finished || this.endpoint.outbound.inputEnded) return;
+          this.endpoint.push(chunk);
+          this.kick();
+        }
+        this.endpoint.endInput();
+        this.kick();
+      } catch (e) {
+        this.endpoint.fail(1 as CloseCode, `input failed: ${(e as Error).message}`, realClock());
+        this.kick();
+      }
+    })();
+  }
+
+  /** Stops reading input (first SIGINT): what was read is still delivered. */
+  stopInput(): void {
+    this.#source?.close();
+    this.endpoint.endInput();
+    this.kick();
+  }
+
+  /** Writes the peer's stream to `sink`; with null, it is read and dropped. */
+  startOutput(sink: Sink | null): void {
+    this.#sink = sink;
+    this.#discardOutput = sink === null;
+    this.kick();
+  }
+
+  /** Ends the session now with `code` (the peer is told), e.g. on a second signal. */
+  abort(code: CloseCode, reason: string): void {
+    this.endpoint.fail(code, reason, realClock());
+    this.kick();
+  }
+
+  /** Schedules one turn of the loop (coalesced). */
+  kick(): void {
+    if (this.#scheduled || this.#finished) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#turn();
+    });
+  }
+
+  #turn(): void {
+    const ep = this.endpoint;
+    const now = realClock();
+    // 2. transmit
+    for (let t = ep.pollTransmit(now); t; t = ep.pollTransmit(now)) {
+      const link = this.#links.get(t.index);
+      if (!link) continue;
+      const bytes = encodeFrame(t.frame);
+      ep.wrote(t.index, bytes.length);
+      if (!link.transport.write(bytes)) ep.setBlocked(t.index, true);
+    }
+    // 3. output
+    this.#pumpOutput();
+    // 4. input
+    if (ep.inputRoom() > 0 && this.#wakeInput) {
+      const w = this.#wakeInput;
+      this.#wakeInput = null;
+      w();
+    }
+    // 5. events
+    for (let ev = ep.pollEvent(); ev; ev = ep.pollEvent()) this.#onEvent(ev);
+    if (this.#finished) return;
+    // 6. timer
+    const next = ep.nextTimeout();
+    if (next !== null) this.#armTimer(Math.max(next, now));
+  }
+
+  #pumpOutput(): void {
+    const ep = this.endpoint;
+    if (this.#writing || this.#outputClosed) return;
+    if (this.#discardOutput) {
+      while (ep.takeOutput()) { /* dropped: this side has no --output */ }
+    } else if (this.#sink) {
+      const batch: Uint8Array[] = [];
+      let size = 0;
+      for (let c = ep.takeOutput(); c; c = size < 1 << 20 ? ep.takeOutput() : null) {
+        batch.push(c);
+        size += c.length;
+      }
+      if (batch.length > 0) {
+        this.#writing = true;
+        const sink = this.#sink;
+        (async () => {
+          try {
+            for (const c of batch) await sink.write(c);
+          } catch (e) {
+            this.#outputClosed = true;
+            ep.outputFailed(`cannot write the output: ${(e as Error).message}`, realClock());
+          }
+          this.#writing = false;
+          this.kick();
+        })();
+        return;
+      }
+    } else {
+      return; // output not started yet
+    }
+    if (ep.outputComplete && !this.#outputClosed) {
+      this.#outputClosed = true;
+      const close = this.#sink ? this.#sink.close() : Promise.resolve();
+      close.then(
+        () => ep.outputDone(realClock()),
+        (e) => ep.outputFailed(`cannot close the output: ${(e as Error).message}`, realClock()),
+      ).finally(() => this.kick());
+    }
+  }
+
+  #onEvent(ev: EndpointEvent): void {
+    switch (ev.type) {
+      case "link-stalled":
+        this.#log.warn(`link ${ev.index} stalled: its blocks go out again on the other links`);
+        return;
+      case "link-resumed":
+        this.#log.info(`link ${ev.index} is acknowledging again`);
+        return;
+      case "link-silent":
+      case "link-error": {
+        const msg = ev.type === "link-error" ? ev.message : "nothing received for too long";
+        this.#log.warn(`link ${ev.index}: ${msg}; closing it`);
+        this.#links.get(ev.index)?.transport.destroy();
+        return;
+      }
+      case "complete":
+        this.#finish({ kind: "complete" });
+        return;
+      case "failed":
+        this.#finish({ kind: "failed", code: ev.code, reason: ev.reason, byPeer: ev.byPeer });
+        return;
+    }
+  }
+
+  #finish(outcome: SessionOutcome): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#source?.close();
+    this.#wakeInput?.();
+    // Flush what is queued (the CLOSE frames), then close every link.
+    const now = realClock();
+    for (let t = this.endpoint.pollTransmit(now); t; t = this.endpoint.pollTransmit(now)) {
+      this.#links.get(t.index)?.transport.write(encodeFrame(t.frame));
+    }
+    const ends = [...this.#links.values()].map((l) => l.transport.end());
+    Promise.all(ends).finally(() => this.#resolve(outcome));
+  }
+
+  #armTimer(at: number): void {
+    if (this.#timer !== null && at >= this.#timerAt) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      this.endpoint.handleTimeout(realClock());
+      this.#turn();
+    }, Math.max(0, at - realClock()));
+  }
+}

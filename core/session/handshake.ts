@@ -1,0 +1,212 @@
+/**
+ * The opening of a link, both sides, over any frame channel:
+ * 1. server → CHALLENGE(nonce);
+ * 2. client → HELLO(session id, join?, nonce, proof, link capabilities);
+ * 3. server checks the proof (token for a new session, session key for a joining link) and
+ *    answers HELLO_ACK(buffer period, its own proof), or CLOSE with the reason;
+ * 4. the client checks the server's proof.
+ * No socket or clock here: the channel and its timeouts come from the caller.
+ * @module
+ */
+import { CloseCode, type Frame, type LinkCaps } from "../frame/types.ts";
+import { NONCE_LENGTH, SESSION_ID_LENGTH } from "../frame/constants.ts";
+import { VersionError } from "../frame/errors.ts";
+import {
+  clientProof,
+  constantTimeEqual,
+  deriveSessionKey,
+  randomBytes,
+  serverProof,
+  type Transcript,
+} from "./auth.ts";
+import { AuthError } from "../tunnel/errors.ts";
+
+/** What a handshake needs of a link. */
+export interface FrameChannel {
+  send(frame: Frame): boolean;
+  next(timeoutMs: number, what: string): Promise<Frame>;
+}
+
+/** A protocol-level refusal: the peer closed the link with a code and a reason. */
+export class RefusedError extends Error {
+  override name = "RefusedError";
+  constructor(readonly code: number, reason: string) {
+    super(reason);
+  }
+}
+
+/** The client's side of one link's opening. */
+export interface ClientHello {
+  oui: number;
+  linkIndex: number;
+  caps: LinkCaps;
+  sessionId: Uint8Array;
+  /** The token, for the first link of a session. */
+  token: Uint8Array;
+  /** The session key, for a link joining a session (absent for the first link). */
+  sessionKey?: Uint8Array;
+  timeoutMs: number;
+}
+
+/** What the client learns from a successful opening. */
+export interface ClientWelcome {
+  bufferMs: number;
+  /** The session key (derived on the first link, unchanged on joins). */
+  sessionKey: Uint8Array;
+}
+
+/**
+ * Runs the client side; rejects with AuthError, RefusedError or VersionError.
+ * @example
+ * ```ts
+ * const { sessionKey, bufferMs } = await clientHandshake(link, hello);
+ * ```
+ */
+export async function clientHandshake(ch: FrameChannel, h: ClientHello): Promise<ClientWelcome> {
+  const challenge = await ch.next(h.timeoutMs, "challenge from the server");
+  if (challenge.type === "CLOSE") throw refusal(challenge.code, challenge.reason);
+  if (challenge.type !== "CHALLENGE") throw new Error(`server opened with ${challenge.type}`);
+  const join = h.sessionKey !== undefined;
+  const t: Transcript = {
+    serverNonce: challenge.nonce,
+    clientNonce: randomBytes(NONCE_LENGTH),
+    sessionId: h.sessionId,
+    linkIndex: h.linkIndex,
+  };
+  const secret = h.sessionKey ?? h.token;
+  ch.send({
+    type: "HELLO",
+    vpn: { oui: h.oui, index: h.linkIndex },
+    join,
+    sessionId: h.sessionId,
+    nonce: t.clientNonce,
+    proof: await clientProof(secret, join, t),
+    caps: h.caps,
+  });
+  const answer = await ch.next(h.timeoutMs, "answer from the server");
+  if (answer.type === "CLOSE") throw refusal(answer.code, answer.reason);
+  if (answer.type !== "HELLO_ACK") throw new Error(`server answered HELLO with ${answer.type}`);
+  if (!constantTimeEqual(answer.proof, await serverProof(secret, t))) {
+    throw new AuthError(
+      "the server could not prove that it knows the token: wrong server, or a different token there",
+    );
+  }
+  const sessionKey = h.sessionKey ?? await deriveSessionKey(h.token, t);
+  return { bufferMs: answer.bufferMs, sessionKey };
+}
+
+/** How the server resolves a joining link's session. */
+export interface SessionLookup {
+  /** The session key of a session this server holds, or null. */
+  keyOf(sessionId: Uint8Array): Uint8Array | null;
+}
+
+/** The server's side of one link's opening. */
+export interface ServerHello {
+  oui: number;
+  token: Uint8Array;
+  sessions: SessionLookup;
+  bufferMs: number;
+  timeoutMs: number;
+}
+
+/** A link the server accepted. */
+export interface AcceptedLink {
+  join: boolean;
+  sessionId: Uint8Array;
+  linkIndex: number;
+  caps: LinkCaps;
+  sessionKey: Uint8Array;
+}
+
+/**
+ * Runs the server side. On a bad proof it sends CLOSE(AUTH_FAILED) and rejects with AuthError;
+ * on a peer of another protocol version it sends CLOSE(VERSION_MISMATCH) and rejects.
+ * @example
+ * ```ts
+ * const accepted = await serverHandshake(link, { oui, token, sessions, bufferMs, timeoutMs });
+ * ```
+ */
+export async function serverHandshake(ch: FrameChannel, s: ServerHello): Promise<AcceptedLink> {
+  const serverNonce = randomBytes(NONCE_LENGTH);
+  ch.send({ type: "CHALLENGE", vpn: { oui: s.oui, index: 0 }, nonce: serverNonce });
+  let hello: Frame;
+  try {
+    hello = await ch.next(s.timeoutMs, "HELLO from the client");
+  } catch (e) {
+    if (e instanceof VersionError) {
+      ch.send({
+        type: "CLOSE",
+        vpn: { oui: s.oui, index: 0 },
+        code: CloseCode.VERSION_MISMATCH,
+        reason: `server speaks bondctl protocol version ${e.ourVersion}, ` +
+          `client sent version ${e.peerVersion}`,
+      });
+    }
+    throw e;
+  }
+  if (hello.type !== "HELLO") throw new Error(`client opened with ${hello.type}, not HELLO`);
+  const vpn = { oui: s.oui, index: hello.vpn.index };
+  const refuse = (code: number, reason: string): never => {
+    ch.send({ type: "CLOSE", vpn, code: code as CloseCode, reason });
+    throw code === CloseCode.AUTH_FAILED ? new AuthError(reason) : new RefusedError(code, reason);
+  };
+  if (hello.sessionId.length !== SESSION_ID_LENGTH) {
+    refuse(CloseCode.PROTOCOL_ERROR, "bad session id");
+  }
+  const t: Transcript = {
+    serverNonce,
+    clientNonce: hello.nonce,
+    sessionId: hello.sessionId,
+    linkIndex: hello.vpn.index,
+  };
+  let secret: Uint8Array;
+  if (hello.join) {
+    const key = s.sessions.keyOf(hello.sessionId);
+    if (!key) {
+      refuse(CloseCode.UNKNOWN_SESSION, "no such session on this server (it may have ended)");
+    }
+    secret = key!;
+  } else {
+    secret = s.token;
+  }
+  if (!constantTimeEqual(hello.proof, await clientProof(secret, hello.join, t))) {
+    refuse(
+      CloseCode.AUTH_FAILED,
+      hello.join ? "the link did not prove the session key" : "the token does not match",
+    );
+  }
+  const sessionKey = hello.join ? secret : await deriveSessionKey(s.token, t);
+  ch.send({
+    type: "HELLO_ACK",
+    vpn,
+    sessionId: hello.sessionId,
+    bufferMs: s.bufferMs,
+    proof: await serverProof(secret, t),
+  });
+  return {
+    join: hello.join,
+    sessionId: hello.sessionId,
+    linkIndex: hello.vpn.index,
+    caps: hello.caps,
+    sessionKey,
+  };
+}
+
+function refusal(code: number, reason: string): Error {
+  if (code === CloseCode.AUTH_FAILED) {
+    return new AuthError(`the server refused this link: ${reason}`);
+  }
+  return new RefusedError(code, `the server refused this link: ${reason}`);
+}
+
+/**
+ * A fresh random session id.
+ * @example
+ * ```ts
+ * const id = newSessionId();
+ * ```
+ */
+export function newSessionId(): Uint8Array {
+  return randomBytes(SESSION_ID_LENGTH);
+}

@@ -1,0 +1,108 @@
+/**
+ * Sources and sinks over the process's standard streams and files: what `--input` and
+ * `--output` name. Opening errors become one clear line naming the path.
+ * @module
+ */
+import type { Sink, Source } from "./driver_io.ts";
+
+/** An input or output could not be opened or used. */
+export class StreamError extends Error {
+  override name = "StreamError";
+}
+
+const READ_SIZE = 256 * 1024;
+
+function readerSource(file: { read(b: Uint8Array): Promise<number | null>; close(): void }): Source {
+  let closed = false;
+  return {
+    async read() {
+      if (closed) return null;
+      const buf = new Uint8Array(READ_SIZE);
+      const n = await file.read(buf);
+      if (n === null) return null;
+      return buf.subarray(0, n);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      try {
+        file.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+/**
+ * Opens `--input`: "-" for standard input, else a file path.
+ * @example
+ * ```ts
+ * const src = await openSource("-");
+ * ```
+ */
+export async function openSource(spec: string): Promise<Source> {
+  if (spec === "-") {
+    // Closing stdin on the first SIGINT is how reading stops; a pending read then returns.
+    let stopped = false;
+    const src = readerSource({ read: (b) => Deno.stdin.read(b), close: () => {} });
+    return {
+      read: () => (stopped ? Promise.resolve(null) : src.read()),
+      close: () => void (stopped = true),
+    };
+  }
+  try {
+    const file = await Deno.open(spec, { read: true });
+    const st = await file.stat();
+    if (st.isDirectory) {
+      file.close();
+      throw new StreamError(`--input ${spec} is a directory, not a file`);
+    }
+    return readerSource(file);
+  } catch (e) {
+    if (e instanceof StreamError) throw e;
+    throw new StreamError(`cannot read --input ${spec}: ${describe(e)}`);
+  }
+}
+
+/**
+ * Opens `--output`: "-" for standard output, else a file path (created or truncated).
+ * @example
+ * ```ts
+ * const sink = await openSink("out.ts");
+ * ```
+ */
+export async function openSink(spec: string): Promise<Sink> {
+  if (spec === "-") return fileSink(Deno.stdout, false);
+  try {
+    const file = await Deno.open(spec, { write: true, create: true, truncate: true });
+    return fileSink(file, true);
+  } catch (e) {
+    throw new StreamError(`cannot write --output ${spec}: ${describe(e)}`);
+  }
+}
+
+function fileSink(
+  file: { write(b: Uint8Array): Promise<number>; close(): void },
+  closeIt: boolean,
+): Sink {
+  return {
+    async write(chunk) {
+      let off = 0;
+      while (off < chunk.length) off += await file.write(chunk.subarray(off));
+    },
+    close() {
+      if (closeIt) {
+        try {
+          file.close();
+        } catch { /* already closed */ }
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "is a directory";
+  return (e as Error).message;
+}

@@ -1,0 +1,141 @@
+/**
+ * The client side of a link: a TLS 1.3 connection from a given local address, through
+ * `node:tls` because `Deno.connect` ignores the local address and policy routing needs it.
+ * The server is verified either by a CA bundle or by a SHA-256 pin of its certificate.
+ * @module
+ */
+import tls from "node:tls";
+import type { Transport, TransportClose } from "./transport.ts";
+import { LinkDownError, TrustError } from "./errors.ts";
+
+/** How the client decides that it reached the right server. */
+export type ServerTrust =
+  | { kind: "ca"; caPem: string }
+  | { kind: "pin"; pin: string }; // "sha256:<64 hex>"
+
+/** Where and how one link dials. */
+export interface DialOptions {
+  host: string;
+  port: number;
+  /** TLS server name (SNI and certificate check); defaults to `host` when it is a name. */
+  servername?: string;
+  localAddress?: string;
+  trust: ServerTrust;
+  /** Give up on the TCP+TLS handshake after this long (ms). */
+  timeoutMs: number;
+}
+
+/**
+ * Connects one link. Rejects with `TrustError` when the server fails verification and with
+ * `LinkDownError` when it cannot be reached.
+ * @example
+ * ```ts
+ * const t = await dialTls({ host: "relay.example.net", port: 7443, localAddress: "10.0.0.2",
+ *   trust: { kind: "pin", pin }, timeoutMs: 10_000 });
+ * ```
+ */
+export function dialTls(opts: DialOptions): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    const where = `${opts.host}:${opts.port}` +
+      (opts.localAddress ? ` from ${opts.localAddress}` : "");
+    const isName = !/^[\d.]+$/.test(opts.host) && !opts.host.includes(":");
+    const socket = tls.connect({
+      host: opts.host,
+      port: opts.port,
+      localAddress: opts.localAddress,
+      servername: opts.servername ?? (isName ? opts.host : undefined),
+      minVersion: "TLSv1.3",
+      ca: opts.trust.kind === "ca" ? [opts.trust.caPem] : undefined,
+      // With a pin the chain is not checked against a CA: the pin is the trust.
+      rejectUnauthorized: opts.trust.kind === "ca",
+      highWaterMark: 256 * 1024,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new LinkDownError(`no TLS handshake with ${where} within ${opts.timeoutMs} ms`));
+    }, opts.timeoutMs);
+    socket.once("secureConnect", () => {
+      clearTimeout(timer);
+      if (opts.trust.kind === "pin") {
+        const der = socket.getPeerCertificate()?.raw as Uint8Array | undefined;
+        const fp = socket.getPeerCertificate()?.fingerprint256?.replaceAll(":", "").toLowerCase();
+        const want = opts.trust.pin.slice("sha256:".length);
+        if (!der || fp !== want) {
+          socket.destroy();
+          reject(
+            new TrustError(
+              `server ${opts.host}:${opts.port} presented a certificate with pin sha256:${
+                fp ?? "?"
+              }, ` +
+                `not the expected ${opts.trust.pin}`,
+            ),
+          );
+          return;
+        }
+      }
+      resolve(wrapNodeSocket(socket));
+    });
+    socket.once("error", (err: Error & { code?: string }) => {
+      clearTimeout(timer);
+      reject(describeDialError(err, where, opts));
+    });
+  });
+}
+
+function describeDialError(
+  err: Error & { code?: string },
+  where: string,
+  opts: DialOptions,
+): Error {
+  const code = err.code ?? "";
+  if (/CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ALTNAME|certificate/i.test(code + err.message)) {
+    return new TrustError(
+      `server ${opts.host}:${opts.port} failed certificate verification (${
+        code || err.message
+      }): ` +
+        `check --ca, or use --pin sha256:... as printed by the server`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return new LinkDownError(`local address ${opts.localAddress} is not on this machine`);
+  }
+  if (code === "ECONNREFUSED") {
+    return new LinkDownError(`connection refused by ${where}: is bondctl receive listening there?`);
+  }
+  return new LinkDownError(`cannot reach ${where}: ${code || err.message}`);
+}
+
+function wrapNodeSocket(socket: tls.TLSSocket): Transport {
+  const closeCbs: ((why: TransportClose) => void)[] = [];
+  let closed = false;
+  let lastError: string | undefined;
+  socket.on("error", (e: Error & { code?: string }) => {
+    lastError = e.code ?? e.message;
+  });
+  socket.on("close", () => {
+    if (closed) return;
+    closed = true;
+    for (const cb of closeCbs) cb({ error: lastError });
+  });
+  socket.setNoDelay(true);
+  return {
+    local: `${socket.localAddress}:${socket.localPort}`,
+    remote: `${socket.remoteAddress}:${socket.remotePort}`,
+    write: (bytes) => socket.write(bytes),
+    get queuedBytes() {
+      return socket.writableLength;
+    },
+    onData: (cb) => socket.on("data", (d: Uint8Array) => cb(d)),
+    onDrain: (cb) => socket.on("drain", cb),
+    onClose: (cb) => closeCbs.push(cb),
+    end: () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        closeCbs.push(() => resolve());
+        socket.end();
+        // A peer that never closes its side must not hold us forever.
+        Deno.unrefTimer(setTimeout(() => socket.destroy(), 2000));
+      }),
+    destroy: () => socket.destroy(),
+  };
+}
