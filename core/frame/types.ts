@@ -15,7 +15,14 @@ export interface VpnId {
 }
 
 /** The kinds of network interface a link can run over (the patent's [0025]). */
-export type LinkKind = "ppp" | "wwan" | "usb-ethernet" | "ethernet" | "wifi" | "loopback" | "unknown";
+export type LinkKind =
+  | "ppp"
+  | "wwan"
+  | "usb-ethernet"
+  | "ethernet"
+  | "wifi"
+  | "loopback"
+  | "unknown";
 
 /** How much a link should be used: backup links carry data only when the others cannot. */
 export type LinkPriority = "primary" | "secondary" | "backup";
@@ -211,7 +218,11 @@ export interface StreamCloseFrame {
 export interface CloseFrame {
   type: "CLOSE";
   vpn: VpnId;
-  code: CloseCode;
+  /**
+   * Usually a {@linkcode CloseCode}; a newer peer may send a number (u16) this build does not
+   * know, which is kept as is rather than rejected.
+   */
+  code: number;
   /** Human-readable reason, at most 1 KiB of UTF-8. */
   reason: string;
 }

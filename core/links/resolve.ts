@@ -85,7 +85,9 @@ export function resolveLink(
   }
   const address = target.address.replace(/^\[|\]$/g, "");
   const holder = ifaces.find((i) => sameAddress(i.address, address)) ??
-    ifaces.find((i) => i.name === "lo" && target.family === 4 && isIn(address, i.address, i.netmask));
+    ifaces.find((i) =>
+      i.name === "lo" && target.family === 4 && isIn(address, i.address, i.netmask)
+    );
   if (!holder) {
     throw new LinkResolveError(
       `--link ${address}: no interface on this machine has that address ` +

@@ -18,7 +18,14 @@ import { VersionError } from "../frame/errors.ts";
 import type { LinkCaps } from "../frame/types.ts";
 import type { Policy } from "../scheduler/policy.ts";
 import { BondEndpoint, DEFAULT_ENDPOINT_OPTIONS } from "./endpoint.ts";
-import { type Logger, realClock, type SessionDriver as Driver, SessionDriver, type Sink, type Source } from "./driver_io.ts";
+import {
+  type Logger,
+  realClock,
+  SessionDriver,
+  type SessionDriver as Driver,
+  type Sink,
+  type Source,
+} from "./driver_io.ts";
 import { clientHandshake, newSessionId, RefusedError } from "./handshake.ts";
 import { toHex } from "./auth.ts";
 
@@ -78,7 +85,7 @@ export async function openClientSession(
       host: o.host,
       port: o.port,
       servername: o.servername,
-      localAddress: l.caps.localAddress,
+      localAddress: l.caps.localAddress || undefined,
       trust: o.trust,
       timeoutMs: o.handshakeTimeoutMs,
     });
@@ -112,7 +119,9 @@ export async function openClientSession(
     } catch (e) {
       if (isFatal(e)) throw e;
       errors.push(`link ${l.index} (${l.caps.name}): ${(e as Error).message}`);
-      o.log.warn(`link ${l.index} (${l.caps.name}) could not open the session: ${(e as Error).message}`);
+      o.log.warn(
+        `link ${l.index} (${l.caps.name}) could not open the session: ${(e as Error).message}`,
+      );
     }
   }
   if (!first || !firstLink) {
@@ -121,7 +130,9 @@ export async function openClientSession(
   const sessionKey = first.welcome.sessionKey;
   const sessionIdHex = toHex(sessionId);
   o.log.info(
-    `session ${sessionIdHex.slice(0, 12)} open on link ${firstLink.index} (${firstLink.caps.name}); ` +
+    `session ${
+      sessionIdHex.slice(0, 12)
+    } open on link ${firstLink.index} (${firstLink.caps.name}); ` +
       `server buffer ${first.welcome.bufferMs} ms`,
   );
 
@@ -161,7 +172,9 @@ export async function openClientSession(
         }
         const wait = Math.min(5000, (backoff.get(l.index) ?? 250) * 2);
         backoff.set(l.index, wait);
-        o.log.debug(`link ${l.index} (${l.caps.name}): ${(e as Error).message}; again in ${wait} ms`);
+        o.log.debug(
+          `link ${l.index} (${l.caps.name}): ${(e as Error).message}; again in ${wait} ms`,
+        );
         await new Promise((r) => setTimeout(r, wait));
       }
     }

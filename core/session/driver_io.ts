@@ -30,7 +30,7 @@ export interface Sink {
 /** How a session ended. */
 export type SessionOutcome =
   | { kind: "complete" }
-  | { kind: "failed"; code: CloseCode; reason: string; byPeer: boolean };
+  | { kind: "failed"; code: number; reason: string; byPeer: boolean };
 
 /** Messages for the operator. */
 export interface Logger {
@@ -57,7 +57,7 @@ export class SessionDriver {
   #log: Logger;
   #links = new Map<number, FramedLink>();
   #resolve!: (o: SessionOutcome) => void;
-  #timer: number | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
   #timerAt = Infinity;
   #scheduled = false;
   #finished = false;

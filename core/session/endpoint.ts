@@ -60,7 +60,7 @@ export type EndpointEvent =
   | { type: "link-silent"; index: number }
   | { type: "link-error"; index: number; message: string }
   | { type: "complete" }
-  | { type: "failed"; code: CloseCodeT; reason: string; byPeer: boolean };
+  | { type: "failed"; code: number; reason: string; byPeer: boolean };
 
 /** A frame to write on a link. */
 export interface Transmit {

@@ -120,13 +120,20 @@ export function startServer(o: ServerOptions): RunningServer {
         return;
       }
       held.driver.attachLink(accepted.linkIndex, link, accepted.caps);
-      o.log.info(`session ${short}: link ${accepted.linkIndex} (${accepted.caps.name}) joined from ${t.remote}`);
+      o.log.info(
+        `session ${short}: link ${accepted.linkIndex} (${accepted.caps.name}) joined from ${t.remote}`,
+      );
       return;
     }
     // Sessions write to one output: a second concurrent session would interleave with it.
     if (sessions.size > 0 || (o.once && sessionsStarted > 0)) {
       const reason = "the server is busy with another session";
-      link.send({ type: "CLOSE", vpn: { oui: o.oui, index: accepted.linkIndex }, code: CloseCode.BUSY, reason });
+      link.send({
+        type: "CLOSE",
+        vpn: { oui: o.oui, index: accepted.linkIndex },
+        code: CloseCode.BUSY,
+        reason,
+      });
       o.log.warn(`refused a new session from ${t.remote}: ${reason}`);
       await t.end();
       return;
@@ -147,7 +154,14 @@ export function startServer(o: ServerOptions): RunningServer {
       });
       o.log.warn(`session ${short} refused: ${reason}`);
       await t.end();
-      if (o.once) firstResolve({ sessionHex: hex, outcome: { kind: "failed", code: CloseCode.OUTPUT_FAILED, reason, byPeer: false }, bytesIn: 0, bytesOut: 0 });
+      if (o.once) {
+        firstResolve({
+          sessionHex: hex,
+          outcome: { kind: "failed", code: CloseCode.OUTPUT_FAILED, reason, byPeer: false },
+          bytesIn: 0,
+          bytesOut: 0,
+        });
+      }
       return;
     }
     const endpoint = new BondEndpoint({
@@ -181,7 +195,9 @@ export function startServer(o: ServerOptions): RunningServer {
       );
     } else {
       o.log.warn(
-        `session ${short} ended incomplete after ${formatBytes(report.bytesOut)}: ${outcome.reason}`,
+        `session ${short} ended incomplete after ${
+          formatBytes(report.bytesOut)
+        }: ${outcome.reason}`,
       );
     }
     firstResolve(report);

@@ -12,7 +12,9 @@ export class StreamError extends Error {
 
 const READ_SIZE = 256 * 1024;
 
-function readerSource(file: { read(b: Uint8Array): Promise<number | null>; close(): void }): Source {
+function readerSource(
+  file: { read(b: Uint8Array): Promise<number | null>; close(): void },
+): Source {
   let closed = false;
   return {
     async read() {

@@ -39,7 +39,8 @@ export function dialTls(opts: DialOptions): Promise<Transport> {
     const where = `${opts.host}:${opts.port}` +
       (opts.localAddress ? ` from ${opts.localAddress}` : "");
     const isName = !/^[\d.]+$/.test(opts.host) && !opts.host.includes(":");
-    const socket = tls.connect({
+    // localAddress and highWaterMark pass through to net.connect; the typings omit them.
+    const options: tls.ConnectionOptions & { localAddress?: string; highWaterMark?: number } = {
       host: opts.host,
       port: opts.port,
       localAddress: opts.localAddress,
@@ -49,7 +50,8 @@ export function dialTls(opts: DialOptions): Promise<Transport> {
       // With a pin the chain is not checked against a CA: the pin is the trust.
       rejectUnauthorized: opts.trust.kind === "ca",
       highWaterMark: 256 * 1024,
-    });
+    };
+    const socket = tls.connect(options);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new LinkDownError(`no TLS handshake with ${where} within ${opts.timeoutMs} ms`));

@@ -1,0 +1,36 @@
+/**
+ * Commands whose issues have not landed yet: they exist, explain themselves, and exit 1.
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { UserError } from "../common.ts";
+
+/**
+ * A placeholder command that says what it will do and that it is not available yet.
+ * @example
+ * ```ts
+ * program.addCommand(notYet("bench", "race the bond against MPTCP", "the benchmark issue"));
+ * ```
+ */
+export function notYet(name: string, what: string, when: string) {
+  return new Command(name)
+    .description(`${what} (not available yet)`)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new UserError(`${name} is not available yet: it comes with ${when}`);
+    });
+}
+
+/**
+ * `bondctl links` with its `scan` subcommand, not available yet.
+ * @example
+ * ```ts
+ * program.addCommand(linksCommand());
+ * ```
+ */
+export function linksCommand() {
+  return new Command("links")
+    .description("find and manage the links of this box")
+    .addCommand(notYet("scan", "list interfaces, modems and their signal", "the links issue"));
+}
