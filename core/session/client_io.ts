@@ -29,6 +29,9 @@ import {
 import { clientHandshake, newSessionId, RefusedError } from "./handshake.ts";
 import { toHex } from "./auth.ts";
 
+/** How long the first link waits for the others before the input starts (ms). */
+const JOIN_WAIT_MS = 1000;
+
 /** One link to dial. */
 export interface ClientLink {
   index: number;
@@ -150,10 +153,9 @@ export async function openClientSession(
   const backoff = new Map<number, number>();
   driver.attachLink(firstLink.index, first.link, firstLink.caps);
   driver.startOutput(sink);
-  driver.startInput(source);
 
   // 3./4. join the others, and re-dial any that drops
-  const join = async (l: ClientLink) => {
+  const join = async (l: ClientLink, firstTry?: () => void) => {
     while (!stopped) {
       try {
         const { link } = await dial(l, sessionKey);
@@ -164,8 +166,11 @@ export async function openClientSession(
         backoff.delete(l.index);
         driver.attachLink(l.index, link, l.caps);
         o.log.info(`link ${l.index} (${l.caps.name}) joined`);
+        firstTry?.();
         return;
       } catch (e) {
+        firstTry?.();
+        firstTry = undefined;
         if (e instanceof RefusedError || e instanceof AuthError) {
           o.log.warn(`link ${l.index} (${l.caps.name}) refused: ${(e as Error).message}`);
           if (e instanceof RefusedError) return; // the session is gone on the server
@@ -183,7 +188,18 @@ export async function openClientSession(
     const l = o.links.find((x) => x.index === index);
     if (l && !stopped) join(l);
   };
-  for (const l of o.links) if (l !== firstLink) join(l);
+  // Input starts once every link has had its first try (at most JOIN_WAIT_MS), so that
+  // the schedule starts with every link the box has (the patent's [0048]).
+  const firstTries = o.links.filter((l) => l !== firstLink).map((l) =>
+    new Promise<void>((r) => void join(l, r))
+  );
+  let waitTimer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.all(firstTries),
+    new Promise((r) => (waitTimer = setTimeout(r, JOIN_WAIT_MS))),
+  ]);
+  clearTimeout(waitTimer);
+  driver.startInput(source);
   driver.done.finally(() => (stopped = true));
   return {
     driver,
