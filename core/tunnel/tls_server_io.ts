@@ -101,11 +101,12 @@ function wrapDenoConn(conn: Deno.TlsConn): Transport {
 
   (async () => {
     try {
+      // One read buffer, copied out per read: a view would pin 256 KiB per small read.
+      const buf = new Uint8Array(256 * 1024);
       for (;;) {
-        const buf = new Uint8Array(256 * 1024);
         const n = await conn.read(buf);
         if (n === null) break;
-        const chunk = buf.subarray(0, n);
+        const chunk = buf.slice(0, n);
         for (const cb of dataCbs) cb(chunk);
       }
       finish({});

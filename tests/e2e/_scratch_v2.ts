@@ -1,0 +1,14 @@
+import { dialTls } from "/work/main/core/tunnel/tls_client_io.ts";
+import { FrameReader } from "/work/main/core/frame/mod.ts";
+const [port, pin] = Deno.args;
+const t = await dialTls({ host: "127.0.0.1", port: Number(port), trust: { kind: "pin", pin }, timeoutMs: 5000 });
+const reader = new FrameReader();
+let closed = false;
+t.onClose((w) => { closed = true; console.log("closed", w); });
+t.onData((c) => { try { for (const f of reader.push(c)) console.log("frame", f.type, (f as any).reason ?? ""); } catch (e) { console.log("err", e); } });
+await new Promise((r) => setTimeout(r, 300));
+const h = new Uint8Array(14); h.set([0x02, 0xbd, 0xc7, 0, 0, 0, 1, 2, 2, 0, 0, 0, 0, 0]);
+t.write(h);
+await new Promise((r) => setTimeout(r, 1000));
+console.log("closed?", closed);
+t.destroy();
