@@ -132,7 +132,9 @@ try {
   const f = await Deno.open(input, { write: true, create: true });
   const piece = new Uint8Array(1 << 20);
   for (let left = size; left > 0; left -= piece.length) {
-    for (let o = 0; o < piece.length; o += 65536) crypto.getRandomValues(piece.subarray(o, o + 65536));
+    for (let o = 0; o < piece.length; o += 65536) {
+      crypto.getRandomValues(piece.subarray(o, o + 65536));
+    }
     await f.write(piece.subarray(0, Math.min(left, piece.length)));
   }
   f.close();
@@ -153,12 +155,27 @@ try {
 
   const results: RunResult[] = [];
   results.push(
-    await runPair("plain TLS, 1 connection", input, output, async () => {
-      const p = spawn(deno, ["run", "-A", pipe, "recv", `${dir}/cert.pem`, `${dir}/key.pem`, output]);
-      p.stderr.pipeTo(new WritableStream()).catch(() => {});
-      const m = await firstLine(p.stdout, /listening (\d+)/);
-      return { proc: p, arg: m[1] };
-    }, (port) => spawn(deno, ["run", "-A", pipe, "send", port, input]), want),
+    await runPair(
+      "plain TLS, 1 connection",
+      input,
+      output,
+      async () => {
+        const p = spawn(deno, [
+          "run",
+          "-A",
+          pipe,
+          "recv",
+          `${dir}/cert.pem`,
+          `${dir}/key.pem`,
+          output,
+        ]);
+        p.stderr.pipeTo(new WritableStream()).catch(() => {});
+        const m = await firstLine(p.stdout, /listening (\d+)/);
+        return { proc: p, arg: m[1] };
+      },
+      (port) => spawn(deno, ["run", "-A", pipe, "send", port, input]),
+      want,
+    ),
   );
   results.push(
     await runPair(`bondctl, ${links} links`, input, output, async () => {
@@ -200,7 +217,13 @@ try {
   );
   const base = results[0].goodputBps;
   if (json) {
-    console.log(JSON.stringify({ sizeBytes: size, links, results, ratio: results[1].goodputBps / base }, null, 2));
+    console.log(
+      JSON.stringify(
+        { sizeBytes: size, links, results, ratio: results[1].goodputBps / base },
+        null,
+        2,
+      ),
+    );
   } else {
     console.log(`bench: ${formatBytes(size)} file to file on loopback, ${links} bond links`);
     console.log(

@@ -84,7 +84,7 @@ export function receiveCommand() {
       "--max-buffer <size>",
       "memory bound for a session's reassembly",
       sizeArg(256 * 1024),
-      64 * 1024 * 1024,
+      32 * 1024 * 1024,
     )
     .option("--once", "exit after the first session (0 if it delivered its whole stream)")
     .option(

@@ -86,7 +86,7 @@ export function sendCommand() {
       "--max-buffer <size>",
       "memory for data from the server",
       sizeArg(64 * 1024),
-      64 * 1024 * 1024,
+      32 * 1024 * 1024,
     )
     .option(
       "--link-timeout <duration>",

@@ -605,6 +605,29 @@ export function decodeFrame(bytes: Uint8Array, expectOui?: number): Frame {
  * ```
  */
 export function encodeFrame(frame: Frame): Uint8Array {
+  const parts = encodeFrameParts(frame);
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts[0].length + parts[1].length);
+  out.set(parts[0], 0);
+  out.set(parts[1], parts[0].length);
+  return out;
+}
+
+/** Payloads at least this large are handed out by reference instead of copied. */
+const ZERO_COPY_MIN = 1024;
+
+/**
+ * Encodes a frame as one or two buffers to be written back to back: the header with the fixed
+ * fields, then (for a large DATA payload) the payload itself, uncopied. The hot path of the
+ * sender: it saves a copy of every block.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrameParts } from "./codec.ts";
+ * for (const part of encodeFrameParts(frame)) socket.write(part);
+ * ```
+ */
+export function encodeFrameParts(frame: Frame): Uint8Array[] {
   if (!Object.hasOwn(CODECS, frame.type)) {
     fail("unknown-type", `unknown frame type "${frame.type}"`);
   }
@@ -613,7 +636,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const index = uint("VPN index", frame.vpn.index, U32);
   const { flags, parts } = encode(frame);
   const length = parts.reduce((sum, part) => sum + part.length, 0);
-  const out = new Uint8Array(HEADER_LENGTH + length);
+  const last = parts[parts.length - 1];
+  const tail = parts.length > 1 && last.length >= ZERO_COPY_MIN ? last : null;
+  const headLength = HEADER_LENGTH + length - (tail ? tail.length : 0);
+  const out = new Uint8Array(headLength);
   const view = new DataView(out.buffer);
   out[0] = oui >>> 16;
   out[1] = (oui >>> 8) & 0xff;
@@ -624,9 +650,9 @@ export function encodeFrame(frame: Frame): Uint8Array {
   out[9] = flags;
   view.setUint32(10, length);
   let at = HEADER_LENGTH;
-  for (const part of parts) {
+  for (const part of tail ? parts.slice(0, -1) : parts) {
     out.set(part, at);
     at += part.length;
   }
-  return out;
+  return tail ? [out, tail] : [out];
 }

@@ -12,7 +12,7 @@
  */
 import { BondEndpoint, type EndpointEvent } from "./endpoint.ts";
 import type { FramedLink } from "../tunnel/framed_link_io.ts";
-import { encodeFrame } from "../frame/mod.ts";
+import { encodeFrame, encodeFrameParts } from "../frame/mod.ts";
 import type { CloseCode, LinkCaps } from "../frame/types.ts";
 
 /** Where input comes from. `read()` resolves null at the end. */
@@ -171,9 +171,12 @@ export class SessionDriver {
     for (let t = ep.pollTransmit(now); t; t = ep.pollTransmit(now)) {
       const link = this.#links.get(t.index);
       if (!link) continue;
-      const bytes = encodeFrame(t.frame);
-      ep.wrote(t.index, bytes.length);
-      if (!link.transport.write(bytes)) ep.setBlocked(t.index, true);
+      let ok = true;
+      for (const part of encodeFrameParts(t.frame)) {
+        ep.wrote(t.index, part.length);
+        ok = link.transport.write(part);
+      }
+      if (!ok) ep.setBlocked(t.index, true);
     }
     // 3. output
     this.#pumpOutput();

@@ -45,8 +45,8 @@ export interface EndpointOptions {
 /** Sensible defaults for real links. */
 export const DEFAULT_ENDPOINT_OPTIONS: Omit<EndpointOptions, "oui" | "policy"> = {
   bufferMs: 3000,
-  maxBufferBytes: 64 * 1024 * 1024,
-  maxQueuedBytes: 8 * 1024 * 1024,
+  maxBufferBytes: 32 * 1024 * 1024,
+  maxQueuedBytes: 4 * 1024 * 1024,
   pingIntervalMs: 1000,
   silenceMs: 10_000,
   linkTimeoutMs: 30_000,

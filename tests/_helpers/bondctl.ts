@@ -147,7 +147,9 @@ export async function randomFile(dir: string, size: number, name = "input.bin"):
   const f = await Deno.open(path, { write: true, create: true, truncate: true });
   const piece = new Uint8Array(1 << 20);
   for (let left = size; left > 0; left -= piece.length) {
-    for (let o = 0; o < piece.length; o += 65536) crypto.getRandomValues(piece.subarray(o, o + 65536));
+    for (let o = 0; o < piece.length; o += 65536) {
+      crypto.getRandomValues(piece.subarray(o, o + 65536));
+    }
     await f.write(piece.subarray(0, Math.min(left, piece.length)));
   }
   f.close();
