@@ -24,7 +24,7 @@ export function linkShareLines(ep: BondEndpoint): string[] {
 }
 
 /**
- * "sent 16.0 MiB in 1.2 s (110 Mbit/s)".
+ * "delivered 16777216 bytes (16.0 MiB) in 1.22 s (110 Mbit/s)".
  * @example
  * ```ts
  * throughputLine("sent", bytes, ms);
@@ -32,7 +32,6 @@ export function linkShareLines(ep: BondEndpoint): string[] {
  */
 export function throughputLine(verb: string, bytes: number, ms: number): string {
   const secs = Math.max(ms, 1) / 1000;
-  return `${verb} ${formatBytes(bytes)} in ${secs.toFixed(2)} s (${
-    formatRate((bytes * 8) / secs)
-  })`;
+  const rate = formatRate((bytes * 8) / secs);
+  return `${verb} ${bytes} bytes (${formatBytes(bytes)}) in ${secs.toFixed(2)} s (${rate})`;
 }
