@@ -112,6 +112,9 @@ export function receiveCommand() {
       const token = await loadToken(opts);
       let certPem: string;
       let keyPem: string;
+      // Fail before listening (or making a certificate) if the output cannot be written, not when a sender arrives.
+      if (opts.output !== "-") (await openSink(opts.output)).close();
+      if (opts.input && opts.input !== "-") (await openSource(opts.input)).close();
       if (opts.selfSigned) {
         if (opts.cert || opts.key) {
           throw new UserError("--self-signed and --cert/--key exclude each other");
@@ -144,9 +147,6 @@ export function receiveCommand() {
           "--input - (stdin) can serve one session only: add --once, or name a file",
         );
       }
-      // Fail before listening if the output cannot be written, not when a sender arrives.
-      if (opts.output !== "-") (await openSink(opts.output)).close();
-      if (opts.input && opts.input !== "-") (await openSource(opts.input)).close();
 
       let server;
       try {

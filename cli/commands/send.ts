@@ -8,7 +8,7 @@ import { DEFAULT_VPN_OUI } from "../../core/frame/constants.ts";
 import type { LinkCaps } from "../../core/frame/types.ts";
 import { type LinkSpec } from "../../core/config/mod.ts";
 import { resolveLink } from "../../core/links/resolve.ts";
-import { openClientSession } from "../../core/session/client_io.ts";
+import { type ClientLink, openClientSession } from "../../core/session/client_io.ts";
 import { openSink, openSource } from "../../core/session/stream_io.ts";
 import { proportionalPolicy } from "../../core/scheduler/proportional.ts";
 import { CloseCode } from "../../core/frame/types.ts";
@@ -166,7 +166,7 @@ export function sendCommand() {
     });
 }
 
-function resolveLinks(specs: LinkSpec[], family: 4 | 6) {
+function resolveLinks(specs: LinkSpec[], family: 4 | 6): ClientLink[] {
   if (specs.length === 0) {
     // No --link: one link by the default route, as a plain TLS client would go.
     return [{
@@ -192,7 +192,13 @@ function resolveLinks(specs: LinkSpec[], family: 4 | 6) {
         `--link ${spec.raw} is IPv${r.family} but the server is IPv${family}: use a link of the server's family`,
       );
     }
-    return { index: i + 1, caps: capsFor(spec, r.name, r.localAddress, r.kind) };
+    const link: ClientLink = { index: i + 1, caps: capsFor(spec, r.name, r.localAddress, r.kind) };
+    const target = spec.target;
+    if (target.kind === "interface") {
+      link.currentAddress = () =>
+        resolveLink(target, Deno.networkInterfaces(), family).localAddress;
+    }
+    return link;
   });
 }
 

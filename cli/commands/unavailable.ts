@@ -12,13 +12,13 @@ import { UserError } from "../common.ts";
  * program.addCommand(notYet("bench", "race the bond against MPTCP", "the benchmark issue"));
  * ```
  */
-export function notYet(name: string, what: string, when: string) {
+export function notYet(name: string, what: string, when: string, fullName = name) {
   return new Command(name)
     .description(`${what} (not available yet)`)
     .allowUnknownOption()
     .allowExcessArguments()
     .action(() => {
-      throw new UserError(`${name} is not available yet: it comes with ${when}`);
+      throw new UserError(`${fullName} is not available yet: it comes with ${when}`);
     });
 }
 
@@ -32,5 +32,7 @@ export function notYet(name: string, what: string, when: string) {
 export function linksCommand() {
   return new Command("links")
     .description("find and manage the links of this box")
-    .addCommand(notYet("scan", "list interfaces, modems and their signal", "the links issue"));
+    .addCommand(
+      notYet("scan", "list interfaces, modems and their signal", "the links issue", "links scan"),
+    );
 }

@@ -36,6 +36,11 @@ const JOIN_WAIT_MS = 1000;
 export interface ClientLink {
   index: number;
   caps: LinkCaps;
+  /**
+   * The link's local address now, for links named by interface: a modem that reconnects
+   * often gets a new address, and the link must rejoin from that one. Throws if it is gone.
+   */
+  currentAddress?: () => string;
 }
 
 /** Everything `send` decides before the session starts. */
@@ -84,6 +89,7 @@ export async function openClientSession(
 ): Promise<ClientSession> {
   const sessionId = newSessionId();
   const dial = async (l: ClientLink, sessionKey?: Uint8Array) => {
+    if (l.currentAddress) l.caps = { ...l.caps, localAddress: l.currentAddress() };
     const t = await dialTls({
       host: o.host,
       port: o.port,
@@ -122,9 +128,12 @@ export async function openClientSession(
     } catch (e) {
       if (isFatal(e)) throw e;
       errors.push(`link ${l.index} (${l.caps.name}): ${(e as Error).message}`);
-      o.log.warn(
-        `link ${l.index} (${l.caps.name}) could not open the session: ${(e as Error).message}`,
-      );
+      // The final error lists every cause; a warning helps only while links remain to try.
+      if (l !== o.links[o.links.length - 1]) {
+        o.log.warn(
+          `link ${l.index} (${l.caps.name}) could not open the session: ${(e as Error).message}`,
+        );
+      }
     }
   }
   if (!first || !firstLink) {

@@ -98,8 +98,11 @@ export class FramedLink {
   }
 
   #fail(e: Error): void {
+    const handshaking = this.#handlers === null;
     this.#onClose(e);
-    this.transport.destroy();
+    // During a handshake the caller still answers (a CLOSE naming both versions, say) and
+    // then closes the transport itself; in a session nobody else will.
+    if (!handshaking) this.transport.destroy();
   }
 
   #onClose(error: Error | null): void {
