@@ -95,7 +95,6 @@ async function sha256(path: string): Promise<string> {
 
 async function runPair(
   name: string,
-  input: string,
   output: string,
   startReceiver: () => Promise<{ proc: Deno.ChildProcess; arg: string }>,
   startSender: (arg: string) => Deno.ChildProcess,
@@ -157,7 +156,6 @@ try {
   results.push(
     await runPair(
       "plain TLS, 1 connection",
-      input,
       output,
       async () => {
         const p = spawn(deno, [
@@ -178,7 +176,7 @@ try {
     ),
   );
   results.push(
-    await runPair(`bondctl, ${links} links`, input, output, async () => {
+    await runPair(`bondctl, ${links} links`, output, async () => {
       const p = spawn(self.cmd, [
         ...self.args,
         "receive",

@@ -7,7 +7,6 @@ import { sendCommand } from "./commands/send.ts";
 import { receiveCommand } from "./commands/receive.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { linksCommand, notYet } from "./commands/unavailable.ts";
-import { UserError } from "./common.ts";
 import { VERSION } from "./version.ts";
 
 const EXAMPLES = `

@@ -21,7 +21,6 @@ import {
   ouiArg,
   pinArg,
   readUserFile,
-  showHostPort,
   sizeArg,
   stderrLogger,
   UserError,
