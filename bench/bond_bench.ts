@@ -35,6 +35,9 @@ const opt = (name: string, dflt: string) => {
 const size = parseSize(opt("--size", "1GiB"));
 const links = Number(opt("--links", "4"));
 const json = args.includes("--json");
+/** Extra flags for the bond's receiver and sender (e.g. --max-buffer 8MiB), for experiments. */
+const recvExtra = opt("--receive-args", "").split(" ").filter(Boolean);
+const sendExtra = opt("--send-args", "").split(" ").filter(Boolean);
 const CLK_TCK = 100;
 
 /** Polls /proc/PID for CPU time and peak RSS until `done` settles. */
@@ -192,6 +195,7 @@ try {
         output,
         "--once",
         "--quiet",
+        ...recvExtra,
       ]);
       p.stdout.pipeTo(new WritableStream()).catch(() => {});
       const m = await firstLine(p.stderr, /listening on .*:(\d+)/);
@@ -210,6 +214,7 @@ try {
         `${dir}/token`,
         "--input",
         input,
+        ...sendExtra,
         ...Array.from({ length: links }, (_, i) => ["--link", `127.0.0.${i + 2}`]).flat(),
       ]), want),
   );

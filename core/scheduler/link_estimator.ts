@@ -16,7 +16,7 @@ export interface EstimatorOptions {
   initialBudgetBytes?: number;
   /** Time span over which the delivery rate is the maximum of its samples (ms). */
   rateWindowMs?: number;
-  /** Stall when acknowledgements stop for this many smoothed RTTs... */
+  /** Stall when acknowledgements stop for this many times (srtt + 4 x rttvar)... */
   stallRtts?: number;
   /** ...but never sooner than this (ms): event-loop pauses must not look like stalls. */
   stallFloorMs?: number;

@@ -22,12 +22,13 @@ export function proportionalPolicy(): Policy {
     name: "proportional",
     choose(links: readonly LinkView[], req: BlockRequest): Choice | null {
       let candidates = sendable(links, req.retransmit ? req.bytes : 1);
-      if (req.avoid !== undefined && candidates.length > 1) {
-        candidates = candidates.filter((l) => l.index !== req.avoid);
-      }
-      // Backup links carry data only while no other link is up.
+      // Backup links carry data only while no other link is up. This comes before the
+      // avoid rule: avoiding the only primary must not leave nothing at all.
       if (links.some((l) => l.state === "up" && l.caps.priority !== "backup")) {
         candidates = candidates.filter((l) => l.caps.priority !== "backup");
+      }
+      if (req.avoid !== undefined && candidates.length > 1) {
+        candidates = candidates.filter((l) => l.index !== req.avoid);
       }
       let best: LinkView | null = null;
       let bestFill = Infinity;

@@ -92,6 +92,8 @@ export interface LinkStats {
 }
 
 const STREAM = 0;
+/** How old a block must be before a NACK re-sends it, while its link has no RTT yet (ms). */
+const NO_RTT_NACK_AGE_MS = 1000;
 
 /**
  * @example
@@ -265,8 +267,12 @@ export class BondEndpoint {
       }
       case "NACK": {
         const credits = this.#out.onNack(frame.ranges, now, (l) => {
+          // A copy sent less than an RTT ago may still arrive. Before the link's first RTT
+          // sample, assume a slow link: re-sending early doubles its load and, credited to the
+          // copy, makes it look stalled.
           const e = this.#links.get(l)?.est;
-          return e ? Math.max(e.srttMs, 10) : 0;
+          if (!e) return 0;
+          return e.srttMs > 0 ? Math.max(1.25 * e.srttMs, 10) : NO_RTT_NACK_AGE_MS;
         });
         this.#applyCredits(credits, now);
         return;
@@ -370,7 +376,9 @@ export class BondEndpoint {
       at(this.#in.nextTimeout());
       for (const l of this.#links.values()) {
         if (l.state === "up") at(l.est.stallDeadline());
-        at(l.lastSendAt + this.#o.pingIntervalMs);
+        // A PING is due only where one can go: a full link would keep this deadline in the
+        // past and spin the driver's timer.
+        if (l.control.length === 0 && !l.blocked) at(l.lastSendAt + this.#o.pingIntervalMs);
         at(l.lastRecvAt + this.#o.silenceMs);
       }
       if (this.#noLinkSince !== null) at(this.#noLinkSince + this.#o.linkTimeoutMs);

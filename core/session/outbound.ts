@@ -17,6 +17,9 @@ import { ByteQueue } from "./byte_queue.ts";
 import type { SendStamp } from "../scheduler/link_estimator.ts";
 import type { SeqRange } from "../frame/types.ts";
 
+/** Size of the block sent into a closed window to keep the stream moving (bytes). */
+const ZERO_WINDOW_PROBE = 4096;
+
 /** A block the sender still holds. */
 export interface BlockRecord {
   seq: number;
@@ -150,7 +153,12 @@ export class OutboundStream {
     if (this.#input.length > 0) {
       const allowed = Math.min(maxBytes, this.#peerWindow - this.#bytesAboveCum);
       // The block at the peer's cumulative point is always accepted, so one may always go.
-      const size = this.#bytesAboveCum === 0 ? Math.max(1, Math.min(maxBytes, allowed)) : allowed;
+      // With nothing outstanding the receiver takes the next block whatever its window says
+      // (a zero-window probe): small enough to hold memory near the bound, big enough not to
+      // trickle the stream out a byte at a time.
+      const size = this.#bytesAboveCum === 0
+        ? Math.min(maxBytes, Math.max(allowed, ZERO_WINDOW_PROBE))
+        : allowed;
       if (size < Math.min(1024, this.#input.length) && this.#bytesAboveCum > 0) return null;
       if (size <= 0) return null;
       return this.#create(this.#input.take(size), false);
