@@ -117,6 +117,8 @@ export class BondEndpoint {
   #peerClosed = false;
   #state: "open" | "complete" | "failed" = "open";
   #noLinkSince: number | null;
+  /** When anything last arrived from the peer (or a link opened). */
+  #lastHeardAt: number;
   #rr = 0;
 
   constructor(opts: EndpointOptions, now: number) {
@@ -132,6 +134,7 @@ export class BondEndpoint {
       ackDelayMs: 5,
     });
     this.#noLinkSince = now;
+    this.#lastHeardAt = now;
   }
 
   get state(): "open" | "complete" | "failed" {
@@ -173,6 +176,7 @@ export class BondEndpoint {
     this.#links.set(index, link);
     this.#history.set(index, link);
     this.#noLinkSince = null;
+    this.#lastHeardAt = now;
     // A closing handshake in progress must reach the peer on the new link too.
     if (this.#closeSentAt !== null) link.control.push(this.#closeFrame(index));
   }
@@ -242,6 +246,7 @@ export class BondEndpoint {
     const link = this.#links.get(index);
     if (!link) return;
     link.lastRecvAt = now;
+    this.#lastHeardAt = now;
     link.rxBytes += wireBytes;
     if (link.state === "stalled") {
       link.state = "up";
@@ -381,7 +386,7 @@ export class BondEndpoint {
         if (l.control.length === 0 && !l.blocked) at(l.lastSendAt + this.#o.pingIntervalMs);
         at(l.lastRecvAt + this.#o.silenceMs);
       }
-      if (this.#noLinkSince !== null) at(this.#noLinkSince + this.#o.linkTimeoutMs);
+      at((this.#noLinkSince ?? this.#lastHeardAt) + this.#o.linkTimeoutMs);
       if (this.#closeSentAt !== null) at(this.#closeSentAt + this.#o.lingerMs);
       if (this.#in.windowUpdateDue) at(0);
     }
@@ -426,13 +431,17 @@ export class BondEndpoint {
         link.control.push({ type: "PING", vpn: this.#vpn(link.index), ts: usClock(now) });
       }
     }
-    if (this.#noLinkSince !== null && now - this.#noLinkSince >= this.#o.linkTimeoutMs) {
+    const quietSince = this.#noLinkSince ?? this.#lastHeardAt;
+    if (now - quietSince >= this.#o.linkTimeoutMs) {
+      // No link, or links that carry nothing from the peer: either way the peer is gone.
       const secs = Math.round(this.#o.linkTimeoutMs / 1000);
       this.#state = "failed";
       this.#events.push({
         type: "failed",
         code: CloseCode.INCOMPLETE,
-        reason: `no link has been up for ${secs} s`,
+        reason: this.#noLinkSince !== null
+          ? `no link has been up for ${secs} s`
+          : `nothing heard from the peer for ${secs} s`,
         byPeer: false,
       });
       return;

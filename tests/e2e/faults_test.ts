@@ -320,3 +320,85 @@ Deno.test("SIGINT on the sender delivers what was read and exits 0", async () =>
     await ws.cleanup();
   }
 });
+
+/** A sender mid-stream on stdin (fed 1 MiB, then held open), with its receiver. */
+async function midStream(receiverArgs: string[], senderArgs: string[]) {
+  const ws = await tempWorkspace();
+  const out = `${ws.dir}/out.bin`;
+  const receiver = await startReceiver([
+    "--token-file",
+    ws.tokenFile,
+    "--output",
+    out,
+    "--once",
+    ...receiverArgs,
+  ]);
+  const sender = spawnBondctl([
+    "send",
+    "--server",
+    `127.0.0.1:${receiver.port}`,
+    "--pin",
+    receiver.pin,
+    "--token-file",
+    ws.tokenFile,
+    ...loopbackLinks(2),
+    ...senderArgs,
+  ], { stdin: "piped" });
+  const writer = sender.child.stdin.getWriter();
+  await writer.write(new Uint8Array(1024 * 1024));
+  await sender.waitFor(/session [0-9a-f]+ open/);
+  // Wait until the receiver has written what was sent: the stream is live, not finished.
+  for (let i = 0; i < 200 && ((await Deno.stat(out).catch(() => null))?.size ?? 0) < MiB; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const cleanup = async () => {
+    writer.releaseLock();
+    sender.kill("SIGKILL");
+    receiver.kill("SIGKILL");
+    await Promise.all([sender.done, receiver.done]);
+    await ws.cleanup();
+  };
+  return { sender, receiver, writer, cleanup };
+}
+
+Deno.test("the receiver ends a session whose sender vanished, saying it is incomplete", async () => {
+  const { sender, receiver, cleanup } = await midStream(["--link-timeout", "2s"], []);
+  try {
+    sender.kill("SIGKILL");
+    const r = await receiver.done;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /ended incomplete after 1\.0 MiB/);
+    assert.match(
+      r.stderr,
+      /bondctl: error: the session ended incomplete: (no link has been up|nothing heard)/,
+    );
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("the sender gives up after --link-timeout when the receiver is gone", async () => {
+  const { sender, receiver, cleanup } = await midStream([], ["--link-timeout", "2s"]);
+  try {
+    receiver.kill("SIGKILL");
+    const s = await sender.done;
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /bondctl: error: session failed: no link has been up for 2 s/);
+    assert.match(s.stderr, /1048576 of 1048576 bytes read were delivered/);
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("SIGTERM on the receiver closes its session cleanly and tells the sender", async () => {
+  const { sender, receiver, cleanup } = await midStream([], []);
+  try {
+    receiver.kill("SIGTERM");
+    const [r, s] = await Promise.all([receiver.done, sender.done]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /the server ended the session: the server is shutting down/);
+  } finally {
+    await cleanup();
+  }
+});
