@@ -18,6 +18,8 @@ export interface LinkView {
   /** The link's socket is full: writing more would only queue in the kernel. */
   blocked: boolean;
   est: Readonly<LinkEstimator>;
+  /** Payload bytes this link has carried in the session (for data caps). */
+  dataBytes: number;
 }
 
 /** What is about to be sent. */
@@ -30,22 +32,41 @@ export interface BlockRequest {
   avoid?: number;
 }
 
+/** What a policy knows of the session besides the links. */
+export interface PolicyContext {
+  now: number;
+  /** The receiver's buffer period: the deadline a block should meet (ms). */
+  bufferMs: number;
+  /** Measured input rate (bit/s) over the last second or so; 0 before it is known. */
+  inputRateBps: number;
+  /** Input bytes waiting to be cut into blocks (a backlog says the links fall behind). */
+  queuedBytes: number;
+}
+
 /** A policy's answer: this link, a block of at most this many bytes. */
 export interface Choice {
   index: number;
   maxBytes: number;
+  /** Further links that carry a copy of the same block (redundant policies). */
+  copies?: number[];
 }
 
 /**
  * A scheduling policy.
  * @example
  * ```ts
- * const choice = policy.choose(links, { retransmit: false, bytes: 65536 }, now);
+ * const choice = policy.choose(links, { retransmit: false, bytes: 65536 }, ctx);
  * ```
  */
 export interface Policy {
   readonly name: string;
-  choose(links: readonly LinkView[], req: BlockRequest, now: number): Choice | null;
+  /** A policy of another system, for comparison only: output names it as such. */
+  readonly reference?: boolean;
+  choose(links: readonly LinkView[], req: BlockRequest, ctx: PolicyContext): Choice | null;
+  /** Feedback for policies that keep their own per-link state (srtla's windows, say). */
+  onDelivered?(index: number, bytes: number, ctx: PolicyContext): void;
+  /** A block sent on `index` was declared lost there (stall, death) or NACKed. */
+  onLost?(index: number, bytes: number, ctx: PolicyContext): void;
 }
 
 /**

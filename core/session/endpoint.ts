@@ -18,8 +18,8 @@
 import type { CloseCode as CloseCodeT, Frame, LinkCaps } from "../frame/types.ts";
 import { CloseCode } from "../frame/types.ts";
 import { LinkEstimator } from "../scheduler/link_estimator.ts";
-import type { LinkState, LinkView, Policy } from "../scheduler/policy.ts";
-import { OutboundStream } from "./outbound.ts";
+import type { LinkState, LinkView, Policy, PolicyContext } from "../scheduler/policy.ts";
+import { type BlockRecord, OutboundStream } from "./outbound.ts";
 import { InboundStream } from "./inbound.ts";
 
 /** Tunables of an endpoint. */
@@ -120,6 +120,8 @@ export class BondEndpoint {
   /** When anything last arrived from the peer (or a link opened). */
   #lastHeardAt: number;
   #rr = 0;
+  #copies: Transmit[] = [];
+  #meter = { at: 0, bytes: 0, rateBps: 0 };
 
   constructor(opts: EndpointOptions, now: number) {
     this.#o = opts;
@@ -327,22 +329,35 @@ export class BondEndpoint {
       }
     }
     if (this.#state !== "open") return null;
-    // 2. Data: re-sends, then new blocks, then the FIN, on the link the policy picks.
+    // 2. Copies a redundant policy asked for go right behind their original.
+    const copy = this.#copies.shift();
+    if (copy) return copy;
+    // 3. Data: re-sends, then new blocks, then the FIN, on the link the policy picks.
     if (!this.#out.hasPending()) return null;
     const resend = this.#out.peekResend();
+    const ctx = this.#policyContext(now);
     const choice = this.#o.policy.choose(links, {
       retransmit: resend !== null,
       bytes: resend ? resend.payload.length : this.#out.queuedBytes,
       avoid: resend?.lostFrom,
-    }, now);
+    }, ctx);
     if (!choice) return null;
     const link = this.#links.get(choice.index);
     if (!link) return null;
     const block = this.#out.nextBlock(choice.maxBytes);
     if (!block) return null;
-    const stamp = link.est.onSend(block.payload.length, now);
     const retransmit = block.sends > 0;
-    this.#out.sent(block, link.index, stamp);
+    this.#out.sent(block, link.index, link.est.onSend(block.payload.length, now));
+    for (const index of choice.copies ?? []) {
+      const other = this.#links.get(index);
+      if (!other || other === link || other.state === "down") continue;
+      this.#out.sentCopy(block, index, other.est.onSend(block.payload.length, now));
+      this.#copies.push(this.#dataTransmit(other, block, retransmit, now));
+    }
+    return this.#dataTransmit(link, block, retransmit, now);
+  }
+
+  #dataTransmit(link: Link, block: BlockRecord, retransmit: boolean, now: number): Transmit {
     link.lastSendAt = now;
     link.dataBytes += block.payload.length;
     return {
@@ -357,6 +372,23 @@ export class BondEndpoint {
         retransmit,
         payload: block.payload,
       },
+    };
+  }
+
+  /** What policies see of the session now; also advances the input-rate meter. */
+  #policyContext(now: number): PolicyContext {
+    const m = this.#meter;
+    if (now - m.at >= 250) {
+      const sample = ((this.#out.bytesIn - m.bytes) * 8 * 1000) / (now - m.at);
+      m.rateBps = m.rateBps === 0 ? sample : 0.5 * m.rateBps + 0.5 * sample;
+      m.at = now;
+      m.bytes = this.#out.bytesIn;
+    }
+    return {
+      now,
+      bufferMs: this.#o.bufferMs,
+      inputRateBps: m.rateBps,
+      queuedBytes: this.#out.queuedBytes,
     };
   }
 
@@ -494,11 +526,18 @@ export class BondEndpoint {
   }
 
   #applyCredits(credits: ReturnType<OutboundStream["linkLost"]>, now: number): void {
+    const policy = this.#o.policy;
+    const ctx = policy.onDelivered || policy.onLost ? this.#policyContext(now) : null;
     for (const c of credits) {
       const link = this.#links.get(c.link);
       if (!link) continue;
-      if (c.kind === "delivered") link.est.onDelivered(c.stamp, now);
-      else link.est.onLost(c.stamp);
+      if (c.kind === "delivered") {
+        link.est.onDelivered(c.stamp, now);
+        if (ctx) policy.onDelivered?.(c.link, c.stamp.bytes, ctx);
+      } else {
+        link.est.onLost(c.stamp);
+        if (ctx) policy.onLost?.(c.link, c.stamp.bytes, ctx);
+      }
     }
   }
 

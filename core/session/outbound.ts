@@ -32,6 +32,8 @@ export interface BlockRecord {
   sends: number;
   /** The link a previous transmission was lost on, to avoid for the re-send. */
   lostFrom?: number;
+  /** Copies in flight on other links (redundant policies); the first to arrive counts. */
+  copies?: { link: number; stamp: SendStamp }[];
 }
 
 /** What a settled or re-queued transmission means for its link's estimator. */
@@ -81,6 +83,7 @@ export class OutboundStream {
   bytesIn = 0;
   bytesAcked = 0;
   bytesResent = 0;
+  bytesDuplicated = 0;
 
   constructor(streamId: number, opts: OutboundOptions) {
     this.streamId = streamId;
@@ -178,6 +181,15 @@ export class OutboundStream {
     set.add(rec.seq);
   }
 
+  /** Records a copy of `rec` sent on another link (redundant scheduling). */
+  sentCopy(rec: BlockRecord, link: number, stamp: SendStamp): void {
+    this.bytesDuplicated += rec.payload.length;
+    (rec.copies ??= []).push({ link, stamp });
+    let set = this.#byLink.get(link);
+    if (!set) this.#byLink.set(link, set = new Set());
+    set.add(rec.seq);
+  }
+
   /**
    * Applies an acknowledgement; returns the transmissions it settles so that their links'
    * estimators learn the delivery.
@@ -231,7 +243,20 @@ export class OutboundStream {
     if (!set) return credits;
     for (const seq of [...set]) {
       const rec = this.#unacked.get(seq);
-      if (rec) this.#requeue(rec, credits);
+      if (!rec) continue;
+      const copy = rec.copies?.findIndex((c) => c.link === link) ?? -1;
+      if (copy >= 0) {
+        // A copy is gone; the block still travels on its other links.
+        credits.push({ link, stamp: rec.copies![copy].stamp, kind: "lost" });
+        rec.copies!.splice(copy, 1);
+      } else if (rec.link === link && rec.copies && rec.copies.length > 0) {
+        if (rec.stamp) credits.push({ link, stamp: rec.stamp, kind: "lost" });
+        const next = rec.copies.shift()!;
+        rec.link = next.link;
+        rec.stamp = next.stamp;
+      } else {
+        this.#requeue(rec, credits);
+      }
     }
     set.clear();
     return credits;
@@ -263,6 +288,12 @@ export class OutboundStream {
       this.#byLink.get(rec.link)?.delete(seq);
       credits.push({ link: rec.link, stamp: rec.stamp, kind: "delivered" });
     }
+    // TCP delivers every copy in the end: each link gets its delivery.
+    for (const c of rec.copies ?? []) {
+      this.#byLink.get(c.link)?.delete(seq);
+      credits.push({ link: c.link, stamp: c.stamp, kind: "delivered" });
+    }
+    rec.copies = undefined;
   }
 
   #requeue(rec: BlockRecord, credits: LinkCredit[]): void {
@@ -271,6 +302,11 @@ export class OutboundStream {
       credits.push({ link: rec.link, stamp: rec.stamp, kind: "lost" });
       rec.lostFrom = rec.link;
     }
+    for (const c of rec.copies ?? []) {
+      this.#byLink.get(c.link)?.delete(rec.seq);
+      credits.push({ link: c.link, stamp: c.stamp, kind: "lost" });
+    }
+    rec.copies = undefined;
     rec.link = -1;
     rec.stamp = null;
     if (this.#resendSet.has(rec.seq)) return;

@@ -8,7 +8,12 @@
 
 import assert from "node:assert/strict";
 import { LinkEstimator } from "../../core/scheduler/link_estimator.ts";
-import type { BlockRequest, LinkState, LinkView } from "../../core/scheduler/policy.ts";
+import type {
+  BlockRequest,
+  LinkState,
+  LinkView,
+  PolicyContext,
+} from "../../core/scheduler/policy.ts";
 import { proportionalPolicy } from "../../core/scheduler/proportional.ts";
 import type { LinkPriority } from "../../core/frame/types.ts";
 
@@ -40,8 +45,11 @@ function view(s: LinkSpec): LinkView {
     state: s.state ?? "up",
     blocked: s.blocked ?? false,
     est,
+    dataBytes: 0,
   };
 }
+
+const CTX: PolicyContext = { now: 0, bufferMs: 3000, inputRateBps: 0, queuedBytes: 0 };
 
 const fast = (index: number, more: Partial<LinkSpec> = {}): LinkSpec => ({
   index,
@@ -77,7 +85,7 @@ function run(cases: Case[], title: string): void {
       for (const [i, l] of c.links.entries()) {
         assert.equal(budgets[i], l.mbps === 20 ? FAST_BUDGET : SLOW_BUDGET, "test setup");
       }
-      const choice = proportionalPolicy().choose(c.links.map(view), c.req, 0);
+      const choice = proportionalPolicy().choose(c.links.map(view), c.req, CTX);
       assert.equal(choice?.index ?? null, c.want);
       if (c.maxBytes !== undefined) assert.equal(choice?.maxBytes, c.maxBytes);
     });
@@ -300,7 +308,7 @@ Deno.test({
 
   fn() {
     const links = [fast(1), slow(2, { priority: "backup" })].map(view);
-    const choice = proportionalPolicy().choose(links, resend(1000, 1), 0);
+    const choice = proportionalPolicy().choose(links, resend(1000, 1), CTX);
     assert.equal(choice?.index ?? null, 1);
   },
 });
