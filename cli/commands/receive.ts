@@ -76,10 +76,16 @@ export function receiveCommand() {
     .option("--input <file>", "what to send back to the sender: a file, or - for stdin")
     .option(
       "--buffer <duration>",
-      "how long out-of-order data is held (the buffer period)",
+      "the buffer period: how long out-of-order data is held; adapts below this (default 3s)",
       durationArg(50, 600_000),
       3000,
     )
+    .option(
+      "--buffer-min <duration>",
+      "floor of the adaptive buffer period (default: a tenth of --buffer, at least 100ms)",
+      durationArg(10, 600_000),
+    )
+    .option("--buffer-fixed", "keep the buffer period at --buffer instead of adapting it")
     .option(
       "--max-buffer <size>",
       "memory bound for a session's reassembly",
@@ -158,6 +164,8 @@ export function receiveCommand() {
           token,
           oui: opts.vpnOui ?? DEFAULT_VPN_OUI,
           bufferMs: opts.buffer,
+          bufferMinMs: opts.bufferMin,
+          bufferFixed: !!opts.bufferFixed,
           maxBufferBytes: opts.maxBuffer,
           linkTimeoutMs: opts.linkTimeout,
           handshakeTimeoutMs: 10_000,

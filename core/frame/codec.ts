@@ -37,6 +37,7 @@ import {
 import { FrameError, type FrameErrorKind, VersionError } from "./errors.ts";
 import type {
   AckFrame,
+  BufferFrame,
   ChallengeFrame,
   CloseFrame,
   DataFrame,
@@ -387,6 +388,15 @@ function decodeNackBody(vpn: VpnId, body: Uint8Array): NackFrame {
   return { type: "NACK", vpn, streamId: view.getUint32(0), ranges };
 }
 
+function encodeBuffer(f: BufferFrame): Body {
+  const ms = uint("BUFFER bufferMs", f.bufferMs, U32);
+  return { flags: 0, parts: [fields(4, (v) => v.setUint32(0, ms))] };
+}
+
+function decodeBufferBody(vpn: VpnId, body: Uint8Array): BufferFrame {
+  return { type: "BUFFER", vpn, bufferMs: viewOf(body).getUint32(0) };
+}
+
 function encodePing(f: PingFrame): Body {
   const ts = uint("PING ts", f.ts, U32);
   return { flags: 0, parts: [fields(4, (v) => v.setUint32(0, ts))] };
@@ -485,6 +495,7 @@ const CODECS: { [T in FrameType]: Codec<Extract<Frame, { type: T }>> } = {
     decodeNackBody,
   ),
   PING: codec(4, 4, 0, encodePing, decodePingBody),
+  BUFFER: codec(4, 4, 0, encodeBuffer, decodeBufferBody),
   PONG: codec(4, 4, 0, encodePong, decodePongBody),
   LINK_REPORT: codec(0, MAX_JSON_LENGTH, 0, encodeLinkReport, decodeLinkReportBody),
   STREAM_OPEN: codec(4, 4 + MAX_TEXT_LENGTH, 0, encodeStreamOpen, decodeStreamOpenBody),

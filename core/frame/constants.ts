@@ -29,6 +29,7 @@ export const FRAME_TYPE_CODES = {
   STREAM_OPEN: 10,
   STREAM_CLOSE: 11,
   CLOSE: 12,
+  BUFFER: 13,
 } as const;
 
 /** Flag bits, per frame type. */

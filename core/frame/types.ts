@@ -227,6 +227,14 @@ export interface CloseFrame {
   reason: string;
 }
 
+/** The receiver's buffer period changed (the patent's [0044]): the sender's deadline follows. */
+export interface BufferFrame {
+  type: "BUFFER";
+  vpn: VpnId;
+  /** The buffer period now in force, in milliseconds. */
+  bufferMs: number;
+}
+
 /** Any frame. */
 export type Frame =
   | ChallengeFrame
@@ -240,7 +248,8 @@ export type Frame =
   | LinkReportFrame
   | StreamOpenFrame
   | StreamCloseFrame
-  | CloseFrame;
+  | CloseFrame
+  | BufferFrame;
 
 /** The name of a frame type. */
 export type FrameType = Frame["type"];

@@ -21,3 +21,4 @@ export type {
   ReorderOptions,
   SeqRange,
 } from "./reorder_buffer.ts";
+export * from "./adaptive_buffer.ts";

@@ -21,13 +21,20 @@ import { LinkEstimator } from "../scheduler/link_estimator.ts";
 import type { LinkState, LinkView, Policy, PolicyContext } from "../scheduler/policy.ts";
 import { type BlockRecord, OutboundStream } from "./outbound.ts";
 import { InboundStream } from "./inbound.ts";
+import { AdaptiveBuffer } from "../reorder/adaptive_buffer.ts";
 
 /** Tunables of an endpoint. */
 export interface EndpointOptions {
   oui: number;
   policy: Policy;
-  /** Receiver's buffer period (ms). */
+  /** This side's buffer period for what it receives: where it starts and its ceiling (ms). */
   bufferMs: number;
+  /** Floor of the adaptive buffer period (ms); defaults to a tenth of `bufferMs`. */
+  bufferMinMs?: number;
+  /** Keep the buffer period fixed at `bufferMs`. */
+  bufferFixed?: boolean;
+  /** The peer's buffer period, the deadline for what this side sends (ms); learnt live. */
+  peerBufferMs?: number;
   /** Receiver's memory bound (bytes). */
   maxBufferBytes: number;
   /** Input bytes queued before the source is made to wait. */
@@ -92,6 +99,8 @@ export interface LinkStats {
 }
 
 const STREAM = 0;
+/** How often the adaptive buffer period is re-evaluated (ms). */
+const BUFFER_CHECK_MS = 1000;
 /** How old a block must be before a NACK re-sends it, while its link has no RTT yet (ms). */
 const NO_RTT_NACK_AGE_MS = 1000;
 
@@ -121,6 +130,9 @@ export class BondEndpoint {
   #lastHeardAt: number;
   #rr = 0;
   #copies: Transmit[] = [];
+  #adaptive: AdaptiveBuffer;
+  #peerBufferMs: number;
+  #nextBufferCheck = 0;
   #meter = { at: 0, bytes: 0, rateBps: 0 };
 
   constructor(opts: EndpointOptions, now: number) {
@@ -137,6 +149,12 @@ export class BondEndpoint {
     });
     this.#noLinkSince = now;
     this.#lastHeardAt = now;
+    this.#adaptive = new AdaptiveBuffer({
+      maxMs: opts.bufferMs,
+      minMs: opts.bufferMinMs ?? Math.max(100, opts.bufferMs / 10),
+      fixed: opts.bufferFixed ?? false,
+    }, now);
+    this.#peerBufferMs = opts.peerBufferMs ?? opts.bufferMs;
   }
 
   get state(): "open" | "complete" | "failed" {
@@ -154,9 +172,13 @@ export class BondEndpoint {
   get linkIndices(): number[] {
     return [...this.#links.keys()];
   }
-  /** The buffer period in force (ms). */
+  /** This side's buffer period in force (ms): adaptive unless fixed. */
   get bufferMs(): number {
-    return this.#o.bufferMs;
+    return this.#adaptive.currentMs;
+  }
+  /** The peer's buffer period, the deadline for what this side sends (ms). */
+  get peerBufferMs(): number {
+    return this.#peerBufferMs;
   }
 
   /** A link's tunnel is open and authenticated. Replaces an older link of the same index. */
@@ -258,6 +280,7 @@ export class BondEndpoint {
       case "DATA":
         try {
           this.#in.onData(index, frame.seq, frame.payload, frame.fin, frame.sendTs, now);
+          this.#adaptive.observe(this.#in.lastExtraDelayMs, now);
         } catch (e) {
           // The peer broke the stream's rules (data after its end...): the session is over.
           this.fail(CloseCode.PROTOCOL_ERROR, (e as Error).message, now);
@@ -292,6 +315,9 @@ export class BondEndpoint {
         link.est.onProgress(now);
         return;
       case "LINK_REPORT":
+        return;
+      case "BUFFER":
+        this.#peerBufferMs = frame.bufferMs;
         return;
       case "CLOSE":
         if (frame.code === CloseCode.NORMAL) {
@@ -386,7 +412,7 @@ export class BondEndpoint {
     }
     return {
       now,
-      bufferMs: this.#o.bufferMs,
+      bufferMs: this.#peerBufferMs,
       inputRateBps: m.rateBps,
       queuedBytes: this.#out.queuedBytes,
     };
@@ -419,6 +445,7 @@ export class BondEndpoint {
         at(l.lastRecvAt + this.#o.silenceMs);
       }
       at((this.#noLinkSince ?? this.#lastHeardAt) + this.#o.linkTimeoutMs);
+      if (this.#links.size > 0) at(this.#nextBufferCheck);
       if (this.#closeSentAt !== null) at(this.#closeSentAt + this.#o.lingerMs);
       if (this.#in.windowUpdateDue) at(0);
     }
@@ -434,6 +461,21 @@ export class BondEndpoint {
     if (this.#in.windowUpdateDue) {
       const best = this.#fastestLink();
       if (best) this.#queueAck(best, now);
+    }
+    if (now >= this.#nextBufferCheck) {
+      this.#nextBufferCheck = now + BUFFER_CHECK_MS;
+      if (this.#adaptive.update(now)) {
+        // The sender schedules against our period: tell it on the quickest link.
+        this.#in.setBufferMs(this.#adaptive.currentMs);
+        const best = this.#fastestLink();
+        if (best) {
+          best.control.push({
+            type: "BUFFER",
+            vpn: this.#vpn(best.index),
+            bufferMs: this.#adaptive.currentMs,
+          });
+        }
+      }
     }
     const gaps = this.#in.overdueGaps(now);
     if (gaps.length > 0) {

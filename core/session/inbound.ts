@@ -27,7 +27,13 @@ interface LinkAckState {
   echoAt: number;
   /** Smoothed (arrival - sendTs) in ms: its spread across links is the reordering to expect. */
   relDelay: number | null;
+  /** Smallest (arrival - sendTs) seen, creeping up slowly so a route change is forgotten. */
+  minRel: number;
+  minRelAt: number;
 }
+
+/** The sender's µs clock wraps at 2^32 µs; relative delays are taken modulo this (ms). */
+const WRAP_MS = 2 ** 32 / 1000;
 
 /** Options for a receiving half. */
 export interface InboundOptions {
@@ -73,6 +79,8 @@ export class InboundStream {
   bytesReceived = 0;
   bytesDuplicate = 0;
   bytesOut = 0;
+  /** The newest block's delay beyond the fastest path (ms): the adaptive buffer's sample. */
+  lastExtraDelayMs = 0;
 
   constructor(streamId: number, opts: InboundOptions) {
     this.streamId = streamId;
@@ -127,11 +135,20 @@ export class InboundStream {
     st.bytes += payload.length;
     st.echoTs = sendTs;
     st.echoAt = now;
-    const rel = now - sendTs / 1000;
-    // Wrapping µs clocks make rel jump by 2^32 µs; restart the average when that happens.
+    // Arrival minus send time: the clocks' offset plus this block's delay. Modulo the wrap
+    // of the sender's µs clock, so that the wrap does not look like a jump.
+    const rel = (((now - sendTs / 1000) % WRAP_MS) + WRAP_MS) % WRAP_MS;
     st.relDelay = st.relDelay === null || Math.abs(rel - st.relDelay) > 60_000
       ? rel
       : 0.9 * st.relDelay + 0.1 * rel;
+    const creep = (now - st.minRelAt) / 1000; // 1 ms per second
+    if (rel <= st.minRel + creep) {
+      st.minRel = rel;
+      st.minRelAt = now;
+    }
+    let base = Infinity;
+    for (const other of this.#links.values()) base = Math.min(base, other.minRel);
+    this.lastExtraDelayMs = rel - base;
     const verdict = this.#reorder.insert(seq, payload, fin, now);
     if (verdict !== "accepted") {
       if (verdict === "duplicate") this.bytesDuplicate += payload.length;
@@ -220,6 +237,11 @@ export class InboundStream {
     return t;
   }
 
+  /** The buffer period changed (adaptive buffer): NACK timing follows it. */
+  setBufferMs(ms: number): void {
+    this.#opts.bufferMs = ms;
+  }
+
   /** A link is gone: forget its echo state. */
   dropLink(link: number): void {
     this.#links.delete(link);
@@ -228,7 +250,16 @@ export class InboundStream {
   #linkState(link: number, now: number): LinkAckState {
     let st = this.#links.get(link);
     if (!st) {
-      st = { blocks: 0, bytes: 0, firstAt: now, echoTs: 0, echoAt: 0, relDelay: null };
+      st = {
+        blocks: 0,
+        bytes: 0,
+        firstAt: now,
+        echoTs: 0,
+        echoAt: 0,
+        relDelay: null,
+        minRel: Infinity,
+        minRelAt: now,
+      };
       this.#links.set(link, st);
     }
     return st;

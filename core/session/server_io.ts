@@ -38,6 +38,10 @@ export interface ServerOptions {
   token: Uint8Array;
   oui: number;
   bufferMs: number;
+  /** Floor of the adaptive buffer period (ms). */
+  bufferMinMs?: number;
+  /** Keep the buffer period at `bufferMs`. */
+  bufferFixed?: boolean;
   maxBufferBytes: number;
   linkTimeoutMs: number;
   handshakeTimeoutMs: number;
@@ -169,6 +173,8 @@ export function startServer(o: ServerOptions): RunningServer {
       oui: o.oui,
       policy: o.policy,
       bufferMs: o.bufferMs,
+      bufferMinMs: o.bufferMinMs,
+      bufferFixed: o.bufferFixed,
       maxBufferBytes: o.maxBufferBytes,
       linkTimeoutMs: o.linkTimeoutMs,
     }, realClock());

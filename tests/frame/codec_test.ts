@@ -151,6 +151,7 @@ const samples: [string, Frame][] = [
   ["a NACK", { type: "NACK", vpn, streamId: 4, ranges: [[0, 1], [5, 9]] }],
   ["a NACK with the most ranges", { type: "NACK", vpn, streamId: U32, ranges: manyRanges }],
   ["a PING", { type: "PING", vpn, ts: U32 }],
+  ["a BUFFER", { type: "BUFFER", vpn, bufferMs: 2500 }],
   ["a PONG", { type: "PONG", vpn, echoTs: 1 }],
   ["a LINK_REPORT with only counters", {
     type: "LINK_REPORT",
