@@ -106,6 +106,18 @@ export class LinkEstimator {
   get deliveredBytes(): number {
     return this.#delivered;
   }
+  /** One-way delay of the path (ms): half the minimum RTT, else half the smoothed RTT, else 0. */
+  get oneWayDelayMs(): number {
+    return (this.minRttMs || this.#srtt) / 2;
+  }
+  /**
+   * Bytes in flight beyond what the path itself holds (rate x minimum RTT): the queue that a
+   * block sent now waits behind. All of the bytes in flight while rate or RTT is unknown.
+   */
+  get queuedAheadBytes(): number {
+    const pathBytes = (this.rateBps / 8000) * this.minRttMs;
+    return Math.max(0, this.#inFlight - pathBytes);
+  }
 
   /** A block of `bytes` leaves on this link now. */
   onSend(bytes: number, now: number): SendStamp {

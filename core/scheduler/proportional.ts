@@ -7,7 +7,7 @@
  * @module
  */
 import type { BlockRequest, Choice, LinkView, Policy } from "./policy.ts";
-import { sendable } from "./policy.ts";
+import { blockFor, candidates, canTake } from "./policy.ts";
 
 /**
  * Creates the proportional policy.
@@ -21,27 +21,19 @@ export function proportionalPolicy(): Policy {
   return {
     name: "proportional",
     choose(links: readonly LinkView[], req: BlockRequest): Choice | null {
-      let candidates = sendable(links, req.retransmit ? req.bytes : 1);
-      // Backup links carry data only while no other link is up. This comes before the
-      // avoid rule: avoiding the only primary must not leave nothing at all.
-      if (links.some((l) => l.state === "up" && l.caps.priority !== "backup")) {
-        candidates = candidates.filter((l) => l.caps.priority !== "backup");
-      }
-      if (req.avoid !== undefined && candidates.length > 1) {
-        candidates = candidates.filter((l) => l.index !== req.avoid);
-      }
+      // The user's rules first (up, under its data cap, backups only while nothing else is
+      // up, avoid the link a re-send was lost on), then the emptiest link that can take it.
       let best: LinkView | null = null;
       let bestFill = Infinity;
-      for (const l of candidates) {
+      for (const l of candidates(links, req)) {
+        if (!canTake(l, req)) continue;
         const fill = l.est.inFlightBytes / Math.max(1, l.est.budgetBytes());
         if (fill < bestFill) {
           best = l;
           bestFill = fill;
         }
       }
-      if (!best) return null;
-      const maxBytes = Math.min(best.est.blockBytes(), Math.max(best.est.roomBytes(), 4096));
-      return { index: best.index, maxBytes };
+      return best ? { index: best.index, maxBytes: blockFor(best, req) } : null;
     },
   };
 }

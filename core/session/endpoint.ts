@@ -18,7 +18,13 @@
 import type { CloseCode as CloseCodeT, Frame, LinkCaps } from "../frame/types.ts";
 import { CloseCode } from "../frame/types.ts";
 import { LinkEstimator } from "../scheduler/link_estimator.ts";
-import type { LinkState, LinkView, Policy, PolicyContext } from "../scheduler/policy.ts";
+import type {
+  LinkState,
+  LinkView,
+  LossReason,
+  Policy,
+  PolicyContext,
+} from "../scheduler/policy.ts";
 import { type BlockRecord, OutboundStream } from "./outbound.ts";
 import { InboundStream } from "./inbound.ts";
 import { AdaptiveBuffer } from "../reorder/adaptive_buffer.ts";
@@ -211,7 +217,7 @@ export class BondEndpoint {
     if (!link) return;
     this.#links.delete(index);
     link.state = "down";
-    this.#applyCredits(this.#out.linkLost(index), now);
+    this.#applyCredits(this.#out.linkLost(index), now, "down");
     link.est.resetInFlight(now);
     this.#in.dropLink(index);
     if (this.#links.size === 0) this.#noLinkSince = now;
@@ -376,7 +382,7 @@ export class BondEndpoint {
     this.#out.sent(block, link.index, link.est.onSend(block.payload.length, now));
     for (const index of choice.copies ?? []) {
       const other = this.#links.get(index);
-      if (!other || other === link || other.state === "down") continue;
+      if (!other || other === link || other.state !== "up" || other.blocked) continue;
       this.#out.sentCopy(block, index, other.est.onSend(block.payload.length, now));
       this.#copies.push(this.#dataTransmit(other, block, retransmit, now));
     }
@@ -493,7 +499,7 @@ export class BondEndpoint {
       if (link.state === "up" && link.est.isStalled(now)) {
         // Acknowledgements stopped: what this link holds goes out again elsewhere.
         link.state = "stalled";
-        this.#applyCredits(this.#out.linkLost(link.index), now);
+        this.#applyCredits(this.#out.linkLost(link.index), now, "stall");
         this.#events.push({ type: "link-stalled", index: link.index });
       }
       if (now - link.lastRecvAt >= this.#o.silenceMs) {
@@ -567,7 +573,11 @@ export class BondEndpoint {
     if (rttUs >= 0 && rttUs < 60_000_000) link.est.onRttSample(rttUs / 1000, now);
   }
 
-  #applyCredits(credits: ReturnType<OutboundStream["linkLost"]>, now: number): void {
+  #applyCredits(
+    credits: ReturnType<OutboundStream["linkLost"]>,
+    now: number,
+    reason: LossReason = "nack",
+  ): void {
     const policy = this.#o.policy;
     const ctx = policy.onDelivered || policy.onLost ? this.#policyContext(now) : null;
     for (const c of credits) {
@@ -578,7 +588,7 @@ export class BondEndpoint {
         if (ctx) policy.onDelivered?.(c.link, c.stamp.bytes, ctx);
       } else {
         link.est.onLost(c.stamp);
-        if (ctx) policy.onLost?.(c.link, c.stamp.bytes, ctx);
+        if (ctx) policy.onLost?.(c.link, c.stamp.bytes, ctx, reason);
       }
     }
   }
