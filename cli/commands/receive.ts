@@ -7,7 +7,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { DEFAULT_VPN_OUI } from "../../core/frame/constants.ts";
 import { startServer } from "../../core/session/server_io.ts";
 import { openSink, openSource } from "../../core/session/stream_io.ts";
-import { proportionalPolicy } from "../../core/scheduler/proportional.ts";
+import { createPolicy, isReference, policyNames } from "../../core/scheduler/registry.ts";
 import { generateSelfSigned } from "../../core/tunnel/certificate.ts";
 import {
   durationArg,
@@ -99,9 +99,8 @@ export function receiveCommand() {
       ouiArg,
     )
     .addOption(
-      new Option("--policy <name>", "how blocks going back are assigned to links").choices([
-        "proportional",
-      ])
+      new Option("--policy <name>", "how blocks sent back are assigned to links")
+        .choices(policyNames.filter((n) => !isReference(n)))
         .default("proportional"),
     )
     .option(
@@ -169,7 +168,7 @@ export function receiveCommand() {
           maxBufferBytes: opts.maxBuffer,
           linkTimeoutMs: opts.linkTimeout,
           handshakeTimeoutMs: 10_000,
-          policy: proportionalPolicy(),
+          makePolicy: () => createPolicy(opts.policy),
           once: !!opts.once,
           openOutput: () => openSink(opts.output),
           openInput: () => (opts.input ? openSource(opts.input) : Promise.resolve(null)),

@@ -502,17 +502,17 @@ export class BondEndpoint {
         this.#applyCredits(this.#out.linkLost(link.index), now, "stall");
         this.#events.push({ type: "link-stalled", index: link.index });
       }
-      if (now - link.lastRecvAt >= this.#o.silenceMs) {
+      if (now >= link.lastRecvAt + this.#o.silenceMs) {
         this.#events.push({ type: "link-silent", index: link.index });
         this.removeLink(link.index, now);
         continue;
       }
-      if (now - link.lastSendAt >= this.#o.pingIntervalMs && link.control.length === 0) {
+      if (now >= link.lastSendAt + this.#o.pingIntervalMs && link.control.length === 0) {
         link.control.push({ type: "PING", vpn: this.#vpn(link.index), ts: usClock(now) });
       }
     }
     const quietSince = this.#noLinkSince ?? this.#lastHeardAt;
-    if (now - quietSince >= this.#o.linkTimeoutMs) {
+    if (now >= quietSince + this.#o.linkTimeoutMs) {
       // No link, or links that carry nothing from the peer: either way the peer is gone.
       const secs = Math.round(this.#o.linkTimeoutMs / 1000);
       this.#state = "failed";
@@ -552,7 +552,7 @@ export class BondEndpoint {
       for (const link of this.#links.values()) link.control.push(this.#closeFrame(link.index));
       this.#closeSentAt = now;
     }
-    if (this.#peerClosed || now - this.#closeSentAt >= this.#o.lingerMs) {
+    if (this.#peerClosed || now >= this.#closeSentAt + this.#o.lingerMs) {
       this.#state = "complete";
       this.#events.push({ type: "complete" });
     }

@@ -45,7 +45,8 @@ export interface ServerOptions {
   maxBufferBytes: number;
   linkTimeoutMs: number;
   handshakeTimeoutMs: number;
-  policy: Policy;
+  /** A fresh policy for each session (policies keep per-link state). */
+  makePolicy(): Policy;
   /** Stop after the first session. */
   once: boolean;
   /** Opens the output for a new session (null: drop what arrives). */
@@ -171,7 +172,7 @@ export function startServer(o: ServerOptions): RunningServer {
     const endpoint = new BondEndpoint({
       ...DEFAULT_ENDPOINT_OPTIONS,
       oui: o.oui,
-      policy: o.policy,
+      policy: o.makePolicy(),
       bufferMs: o.bufferMs,
       bufferMinMs: o.bufferMinMs,
       bufferFixed: o.bufferFixed,
