@@ -101,7 +101,7 @@ export function receiveCommand() {
     .addOption(
       new Option("--policy <name>", "how blocks sent back are assigned to links")
         .choices(policyNames.filter((n) => !isReference(n)))
-        .default("proportional"),
+        .default("earliest"),
     )
     .option(
       "--link-timeout <duration>",

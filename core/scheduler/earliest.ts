@@ -98,6 +98,7 @@ function drainMs(faster: readonly RankedLink[], waiting: number): number {
 export function earliestPolicy(): Policy {
   return {
     name: "earliest",
+    hedgeLate: true,
     choose(links: readonly LinkView[], req: BlockRequest, ctx: PolicyContext): Choice | null {
       const pick = pickEarliest(rankByArrival(links, req), req, ctx);
       return pick ? { index: pick.link.index, maxBytes: blockFor(pick.link, req) } : null;

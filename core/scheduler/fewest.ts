@@ -159,6 +159,7 @@ export function fewestPolicy(opts: FewestOptions = {}): FewestPolicy {
 
   return {
     name: "fewest",
+    hedgeLate: true,
     get active() {
       return active;
     },

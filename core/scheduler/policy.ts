@@ -67,6 +67,12 @@ export interface Policy {
   readonly name: string;
   /** A policy of another system, for comparison only: output names it as such. */
   readonly reference?: boolean;
+  /**
+   * Send a block again on another link when it is late on its own (its predicted arrival
+   * long past), keeping the late copy in flight. Our policies do; reference policies keep
+   * their systems' behaviour and do not.
+   */
+  readonly hedgeLate?: boolean;
   choose(links: readonly LinkView[], req: BlockRequest, ctx: PolicyContext): Choice | null;
   /** Feedback for policies that keep their own per-link state (srtla's windows, say). */
   onDelivered?(index: number, bytes: number, ctx: PolicyContext): void;

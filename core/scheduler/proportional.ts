@@ -20,6 +20,7 @@ import { blockFor, candidates, canTake } from "./policy.ts";
 export function proportionalPolicy(): Policy {
   return {
     name: "proportional",
+    hedgeLate: true,
     choose(links: readonly LinkView[], req: BlockRequest): Choice | null {
       // The user's rules first (up, under its data cap, backups only while nothing else is
       // up, avoid the link a re-send was lost on), then the emptiest link that can take it.

@@ -27,6 +27,7 @@ export function redundantPolicy(opts: RedundantOptions = {}): Policy {
   const mode = opts.mode ?? "all";
   return {
     name: mode === "all" ? "redundant" : "redundant-critical",
+    hedgeLate: true,
     choose(links: readonly LinkView[], req: BlockRequest, ctx: PolicyContext): Choice | null {
       const ranked = rankByArrival(links, req);
       const pick = pickEarliest(ranked, req, ctx);

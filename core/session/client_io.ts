@@ -8,7 +8,9 @@
  * 2. start the session driver with that link, the input and the output;
  * 3. dial the other links at once; each joins with a proof of the session key;
  * 4. when a link drops, dial it again after 0.5 s, 1 s, 2 s ... (at most 5 s);
- * 5. resolve with the session's outcome.
+ * 5. while the session runs, `addLink()` dials a new link into it and `removeLink()` stops
+ *    dialling one and closes its connection (the endpoint re-sends what it held);
+ * 6. resolve with the session's outcome.
  * @module
  */
 import { dialTls, type ServerTrust } from "../tunnel/tls_client_io.ts";
@@ -66,6 +68,28 @@ export interface ClientSession {
   bufferMs: number;
   /** Stops dialling (the session is ending). */
   stop(): void;
+  /**
+   * Dials a new link into the running session (and keeps redialling it while the session
+   * lasts). Its index must not be in use: a link that left may come back with its old one.
+   */
+  addLink(l: ClientLink): void;
+  /**
+   * Stops dialling link `index` and closes its connection; the session re-sends what it held
+   * on the other links. False when no such link is in the session.
+   */
+  removeLink(index: number): boolean;
+}
+
+/** One link of the session, from its first dial to its removal. */
+interface Slot {
+  link: ClientLink;
+  /** Its connection while it is attached. */
+  conn: FramedLink | null;
+  /** A dial loop runs for it (at most one at a time). */
+  joining: boolean;
+  removed: boolean;
+  /** Cuts a backoff wait short (on removal). */
+  wake: (() => void) | null;
 }
 
 /** Failures that no other link can fix: reported at once instead of trying the next link. */
@@ -160,47 +184,72 @@ export async function openClientSession(
   const driver = new SessionDriver(endpoint, o.log);
   let stopped = false;
   const backoff = new Map<number, number>();
+  const slots = new Map<number, Slot>();
+  const newSlot = (link: ClientLink): Slot => {
+    const slot: Slot = { link, conn: null, joining: false, removed: false, wake: null };
+    slots.set(link.index, slot);
+    return slot;
+  };
+  const firstSlot = newSlot(firstLink);
+  firstSlot.conn = first.link;
   driver.attachLink(firstLink.index, first.link, firstLink.caps);
   driver.startOutput(sink);
 
   // 3./4. join the others, and re-dial any that drops
-  const join = async (l: ClientLink, firstTry?: () => void) => {
-    while (!stopped) {
-      try {
-        const { link } = await dial(l, sessionKey);
-        if (stopped) {
-          link.transport.destroy();
+  const join = async (slot: Slot, firstTry?: () => void) => {
+    const l = slot.link;
+    slot.joining = true;
+    try {
+      while (!stopped && !slot.removed) {
+        try {
+          const { link } = await dial(l, sessionKey);
+          if (stopped || slot.removed) {
+            link.transport.destroy();
+            return;
+          }
+          backoff.delete(l.index);
+          slot.conn = link;
+          driver.attachLink(l.index, link, l.caps);
+          o.log.info(`link ${l.index} (${l.caps.name}) joined`);
           return;
+        } catch (e) {
+          firstTry?.();
+          firstTry = undefined;
+          if (e instanceof RefusedError || e instanceof AuthError) {
+            o.log.warn(`link ${l.index} (${l.caps.name}) refused: ${(e as Error).message}`);
+            if (e instanceof RefusedError) return; // the session is gone on the server
+          }
+          const wait = Math.min(5000, (backoff.get(l.index) ?? 250) * 2);
+          backoff.set(l.index, wait);
+          o.log.debug(
+            `link ${l.index} (${l.caps.name}): ${(e as Error).message}; again in ${wait} ms`,
+          );
+          await new Promise<void>((r) => {
+            const timer = setTimeout(r, wait);
+            slot.wake = () => {
+              clearTimeout(timer);
+              r();
+            };
+          });
+          slot.wake = null;
         }
-        backoff.delete(l.index);
-        driver.attachLink(l.index, link, l.caps);
-        o.log.info(`link ${l.index} (${l.caps.name}) joined`);
-        firstTry?.();
-        return;
-      } catch (e) {
-        firstTry?.();
-        firstTry = undefined;
-        if (e instanceof RefusedError || e instanceof AuthError) {
-          o.log.warn(`link ${l.index} (${l.caps.name}) refused: ${(e as Error).message}`);
-          if (e instanceof RefusedError) return; // the session is gone on the server
-        }
-        const wait = Math.min(5000, (backoff.get(l.index) ?? 250) * 2);
-        backoff.set(l.index, wait);
-        o.log.debug(
-          `link ${l.index} (${l.caps.name}): ${(e as Error).message}; again in ${wait} ms`,
-        );
-        await new Promise((r) => setTimeout(r, wait));
       }
+    } finally {
+      slot.joining = false;
+      firstTry?.();
     }
   };
   driver.onLinkClosed = (index) => {
-    const l = o.links.find((x) => x.index === index);
-    if (l && !stopped) join(l);
+    const slot = slots.get(index);
+    if (!slot || slot.removed || stopped) return;
+    slot.conn = null;
+    // A link re-added under the same index may already be dialling.
+    if (!slot.joining) join(slot);
   };
   // Input starts once every link has had its first try (at most JOIN_WAIT_MS), so that
   // the schedule starts with every link the box has (the patent's [0048]).
   const firstTries = o.links.filter((l) => l !== firstLink).map((l) =>
-    new Promise<void>((r) => void join(l, r))
+    new Promise<void>((r) => void join(newSlot(l), r))
   );
   let waitTimer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
@@ -215,5 +264,25 @@ export async function openClientSession(
     sessionIdHex,
     bufferMs: first.welcome.bufferMs,
     stop: () => (stopped = true),
+    addLink(l: ClientLink) {
+      if (slots.has(l.index)) {
+        throw new Error(`link index ${l.index} is already in the session (${l.caps.name})`);
+      }
+      if (stopped) return;
+      void join(newSlot(l));
+    },
+    removeLink(index: number) {
+      const slot = slots.get(index);
+      if (!slot) return false;
+      slots.delete(index);
+      slot.removed = true;
+      slot.wake?.();
+      // The driver hears the close, takes the link out of the endpoint (which re-sends
+      // what it held) and calls onLinkClosed, which finds no slot and does not redial.
+      slot.conn?.transport.destroy();
+      slot.conn = null;
+      backoff.delete(index);
+      return true;
+    },
   };
 }

@@ -18,6 +18,7 @@
 import type { CloseCode as CloseCodeT, Frame, LinkCaps } from "../frame/types.ts";
 import { CloseCode } from "../frame/types.ts";
 import { LinkEstimator } from "../scheduler/link_estimator.ts";
+import { arrivalMs } from "../scheduler/policy.ts";
 import type {
   LinkState,
   LinkView,
@@ -379,7 +380,12 @@ export class BondEndpoint {
     const block = this.#out.nextBlock(choice.maxBytes);
     if (!block) return null;
     const retransmit = block.sends > 0;
+    // Predict before the send changes the link's queue: when would this block be late?
+    const due = this.#o.policy.hedgeLate
+      ? now + lateAfterMs(link, block.payload.length)
+      : undefined;
     this.#out.sent(block, link.index, link.est.onSend(block.payload.length, now));
+    block.dueAt = due;
     for (const index of choice.copies ?? []) {
       const other = this.#links.get(index);
       if (!other || other === link || other.state !== "up" || other.blocked) continue;
@@ -445,6 +451,7 @@ export class BondEndpoint {
       at(this.#in.nextTimeout());
       for (const l of this.#links.values()) {
         if (l.state === "up") at(l.est.stallDeadline());
+        if (this.#o.policy.hedgeLate) at(this.#out.nextDue(l.index));
         // A PING is due only where one can go: a full link would keep this deadline in the
         // past and spin the driver's timer.
         if (l.control.length === 0 && !l.blocked) at(l.lastSendAt + this.#o.pingIntervalMs);
@@ -493,6 +500,17 @@ export class BondEndpoint {
           streamId: STREAM,
           ranges: gaps,
         });
+      }
+    }
+    if (this.#o.policy.hedgeLate) {
+      for (const link of this.#links.values()) {
+        for (
+          let rec = this.#out.firstLate(link.index, now);
+          rec;
+          rec = this.#out.firstLate(link.index, now)
+        ) {
+          this.#out.hedge(rec);
+        }
       }
     }
     for (const link of [...this.#links.values()]) {
@@ -606,6 +624,19 @@ export class BondEndpoint {
     return { oui: this.#o.oui, index };
   }
 }
+
+/**
+ * How long after sending a block on `link` it counts as late (ms): twice its predicted
+ * arrival (queue ahead at the link's rate, plus the one-way delay), and never less than the
+ * prediction plus four RTT variations, plus a margin for jitter.
+ */
+function lateAfterMs(link: LinkView, bytes: number): number {
+  const predicted = arrivalMs(link, bytes);
+  return Math.max(2 * predicted, predicted + 4 * link.est.rttVarMs) + LATE_MARGIN_MS;
+}
+
+/** Slack before a block counts as late, beyond its prediction (ms). */
+const LATE_MARGIN_MS = 100;
 
 /** The clock as carried in frames: microseconds modulo 2^32. */
 function usClock(now: number): number {

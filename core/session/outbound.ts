@@ -34,6 +34,10 @@ export interface BlockRecord {
   lostFrom?: number;
   /** Copies in flight on other links (redundant policies); the first to arrive counts. */
   copies?: { link: number; stamp: SendStamp }[];
+  /** When the latest transmission counts as late on its link (ms), if the policy hedges. */
+  dueAt?: number;
+  /** Already sent again elsewhere because it was late: never hedged twice. */
+  hedged?: boolean;
 }
 
 /** What a settled or re-queued transmission means for its link's estimator. */
@@ -175,6 +179,7 @@ export class OutboundStream {
     if (rec.sends > 0) this.bytesResent += rec.payload.length;
     rec.link = link;
     rec.stamp = stamp;
+    rec.dueAt = undefined;
     rec.sends++;
     let set = this.#byLink.get(link);
     if (!set) this.#byLink.set(link, set = new Set());
@@ -188,6 +193,41 @@ export class OutboundStream {
     let set = this.#byLink.get(link);
     if (!set) this.#byLink.set(link, set = new Set());
     set.add(rec.seq);
+  }
+
+  /**
+   * The block is late on its link: send it again on another link while the late copy stays
+   * in flight (TCP will still deliver it; whichever arrives first counts). The late link keeps
+   * the bytes in its budget, so it gets no new data until it catches up.
+   */
+  hedge(rec: BlockRecord): void {
+    if (rec.link < 0 || !rec.stamp || rec.hedged) return;
+    (rec.copies ??= []).push({ link: rec.link, stamp: rec.stamp });
+    rec.lostFrom = rec.link;
+    rec.link = -1;
+    rec.stamp = null;
+    rec.hedged = true;
+    this.#enqueueResend(rec.seq);
+  }
+
+  /** The oldest block sent on `link` that is late by `now` and not yet hedged, if any. */
+  firstLate(link: number, now: number): BlockRecord | null {
+    for (const seq of this.#byLink.get(link) ?? []) {
+      const rec = this.#unacked.get(seq);
+      if (!rec || rec.link !== link || rec.hedged || rec.dueAt === undefined) continue;
+      return rec.dueAt <= now ? rec : null;
+    }
+    return null;
+  }
+
+  /** When the oldest unhedged block on `link` becomes late (ms), or null. */
+  nextDue(link: number): number | null {
+    for (const seq of this.#byLink.get(link) ?? []) {
+      const rec = this.#unacked.get(seq);
+      if (!rec || rec.link !== link || rec.hedged || rec.dueAt === undefined) continue;
+      return rec.dueAt;
+    }
+    return null;
   }
 
   /**
@@ -288,10 +328,12 @@ export class OutboundStream {
       this.#byLink.get(rec.link)?.delete(seq);
       credits.push({ link: rec.link, stamp: rec.stamp, kind: "delivered" });
     }
-    // TCP delivers every copy in the end: each link gets its delivery.
+    // A redundant policy's copies all travel on healthy links: each gets its delivery. A
+    // hedged block's late copy is another matter: its link proved nothing, so it only gives
+    // the bytes back (a silent link must still be found stalled).
     for (const c of rec.copies ?? []) {
       this.#byLink.get(c.link)?.delete(seq);
-      credits.push({ link: c.link, stamp: c.stamp, kind: "delivered" });
+      credits.push({ link: c.link, stamp: c.stamp, kind: rec.hedged ? "lost" : "delivered" });
     }
     rec.copies = undefined;
   }
@@ -309,12 +351,16 @@ export class OutboundStream {
     rec.copies = undefined;
     rec.link = -1;
     rec.stamp = null;
-    if (this.#resendSet.has(rec.seq)) return;
-    this.#resendSet.add(rec.seq);
+    this.#enqueueResend(rec.seq);
+  }
+
+  #enqueueResend(seq: number): void {
+    if (this.#resendSet.has(seq)) return;
+    this.#resendSet.add(seq);
     // Keep ascending order: the oldest gap holds up the receiver's output.
     let i = this.#resend.length;
-    while (i > 0 && this.#resend[i - 1] > rec.seq) i--;
-    this.#resend.splice(i, 0, rec.seq);
+    while (i > 0 && this.#resend[i - 1] > seq) i--;
+    this.#resend.splice(i, 0, seq);
   }
 
   #newBlockAllowed(min: number): boolean {
