@@ -197,5 +197,8 @@ export function blockFor(l: LinkView, req: BlockRequest, preferred = l.est.block
 export function arrivalMs(l: LinkView, bytes: number): number {
   const rate = l.est.rateBps || DEFAULT_RATE_BPS;
   const owd = l.est.srttMs > 0 ? l.est.oneWayDelayMs : DEFAULT_ONE_WAY_MS;
-  return ((l.est.queuedAheadBytes + bytes) * 8000) / rate + owd;
+  const modelled = ((l.est.queuedAheadBytes + bytes) * 8000) / rate + owd;
+  // The smoothed RTT sees queueing that a stale, too-high rate estimate hides.
+  const observed = l.est.srttMs > 0 ? l.est.srttMs / 2 + (bytes * 8000) / rate : 0;
+  return Math.max(modelled, observed);
 }
