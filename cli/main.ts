@@ -6,7 +6,9 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { sendCommand } from "./commands/send.ts";
 import { receiveCommand } from "./commands/receive.ts";
 import { demoCommand } from "./commands/demo.ts";
-import { linksCommand, notYet } from "./commands/unavailable.ts";
+import { simulateCommand } from "./commands/simulate.ts";
+import { notYet } from "./commands/unavailable.ts";
+import { linksCommand } from "./commands/links.ts";
 import { VERSION } from "./version.ts";
 
 const EXAMPLES = `
@@ -38,9 +40,7 @@ function program() {
         "the benchmark issue",
       ),
     )
-    .addCommand(
-      notYet("simulate", "run scheduling policies on simulated links", "the scheduling issue"),
-    )
+    .addCommand(simulateCommand())
     .addCommand(demoCommand());
 }
 

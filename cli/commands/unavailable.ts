@@ -21,18 +21,3 @@ export function notYet(name: string, what: string, when: string, fullName = name
       throw new UserError(`${fullName} is not available yet: it comes with ${when}`);
     });
 }
-
-/**
- * `bondctl links` with its `scan` subcommand, not available yet.
- * @example
- * ```ts
- * program.addCommand(linksCommand());
- * ```
- */
-export function linksCommand() {
-  return new Command("links")
-    .description("find and manage the links of this box")
-    .addCommand(
-      notYet("scan", "list interfaces, modems and their signal", "the links issue", "links scan"),
-    );
-}

@@ -6,7 +6,14 @@
  */
 import type { LinkKind } from "../frame/types.ts";
 
-/** One address of one interface, as `Deno.networkInterfaces()` lists it. */
+/**
+ * One address of one interface, as `Deno.networkInterfaces()` lists it.
+ * @example
+ * ```ts
+ * const a: InterfaceAddress = { name: "ppp0", family: "IPv4", address: "10.64.0.2",
+ *   netmask: "255.255.255.255", scopeid: null };
+ * ```
+ */
 export interface InterfaceAddress {
   name: string;
   family: "IPv4" | "IPv6";
@@ -15,7 +22,13 @@ export interface InterfaceAddress {
   scopeid: number | null;
 }
 
-/** A link bound to a concrete local address. */
+/**
+ * A link bound to a concrete local address.
+ * @example
+ * ```ts
+ * const r: ResolvedLink = { name: "ppp0", localAddress: "10.64.0.2", family: 4, kind: "ppp" };
+ * ```
+ */
 export interface ResolvedLink {
   /** What the user named. */
   name: string;
@@ -26,7 +39,13 @@ export interface ResolvedLink {
   interfaceName?: string;
 }
 
-/** A `--link` that names nothing on this machine. */
+/**
+ * A `--link` that names nothing on this machine.
+ * @example
+ * ```ts
+ * throw new LinkResolveError("--link ppp9: no such interface here");
+ * ```
+ */
 export class LinkResolveError extends Error {
   override name = "LinkResolveError";
 }

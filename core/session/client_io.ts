@@ -55,6 +55,8 @@ export interface ClientOptions {
   oui: number;
   links: ClientLink[];
   policy: Policy;
+  /** This side's buffer period for what it receives (ms; default 3 s). */
+  bufferMs?: number;
   maxBufferBytes: number;
   linkTimeoutMs: number;
   handshakeTimeoutMs: number;
@@ -177,7 +179,10 @@ export async function openClientSession(
     ...DEFAULT_ENDPOINT_OPTIONS,
     oui: o.oui,
     policy: o.policy,
-    bufferMs: first.welcome.bufferMs,
+    // Our own buffer period for what the server sends back; the server's, announced in
+    // HELLO_ACK and then as it adapts, is the deadline for what we send.
+    bufferMs: o.bufferMs ?? DEFAULT_ENDPOINT_OPTIONS.bufferMs,
+    peerBufferMs: first.welcome.bufferMs,
     maxBufferBytes: o.maxBufferBytes,
     linkTimeoutMs: o.linkTimeoutMs,
   }, realClock());
