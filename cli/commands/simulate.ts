@@ -279,11 +279,21 @@ function printTable(s: Scenario, seed: number, results: SimResult[]): void {
   }
 }
 
+/** `trace:dir/dir/file.up/30ms` as `trace:file.up/30ms`, so a chart's title fits. */
+function shortLink(spec: string): string {
+  if (!spec.startsWith("trace:")) return spec;
+  const parts = spec.slice(6).split("/");
+  const keep = /^\d/.test(parts.at(-1) ?? "") ? 2 : 1;
+  return `trace:${parts.slice(-keep).join("/")}`;
+}
+
 function chartOf(s: Scenario, results: SimResult[]): string {
-  const first = results[0];
+  // Per-link detail for the default policy when it ran, else for the first one.
+  const first = results.find((r) => r.policy === "earliest") ?? results[0];
   const secs = (ms: number) => ms / 1000;
   return renderChart({
-    title: `${s.name}: ${s.links.join(", ")}`,
+    // Trace paths shortened to their file names, so the title fits.
+    title: `${s.name}: ${s.links.map(shortLink).join(", ")}`,
     xLabel: "time (s)",
     panels: [
       {

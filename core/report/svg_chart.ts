@@ -38,6 +38,10 @@ const COLORS = [
   "#8c564b",
   "#e377c2",
   "#17becf",
+  "#bcbd22",
+  "#7f7f7f",
+  "#393b79",
+  "#637939",
 ];
 
 function esc(s: string): string {
@@ -75,7 +79,7 @@ function fmt(v: number): string {
 export function renderChart(c: Chart): string {
   const width = c.width ?? 900;
   const ph = c.panelHeight ?? 260;
-  const left = 70, right = 160, top = 40, gap = 50;
+  const left = 70, right = 170, top = 64, gap = 54;
   const plotW = width - left - right;
   const height = top + c.panels.length * (ph + gap) + 20;
   const xs = c.panels.flatMap((p) => p.series.flatMap((s) => s.points.map((pt) => pt[0])));
@@ -118,7 +122,11 @@ export function renderChart(c: Chart): string {
       const d = s.points.filter((pt) => Number.isFinite(pt[1]))
         .map((pt, j) => `${j ? "L" : "M"}${sx(pt[0]).toFixed(1)},${sy(pt[1]).toFixed(1)}`)
         .join("");
-      if (d) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
+      // Past the palette, lines repeat its colours dashed so that no two look alike.
+      const dash = k >= COLORS.length ? ` stroke-dasharray="6 3"` : "";
+      if (d) {
+        out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"${dash}/>`);
+      }
       const ly = y0 + 14 + k * 16;
       out.push(
         `<line x1="${left + plotW + 10}" x2="${left + plotW + 28}" y1="${ly - 4}" y2="${
