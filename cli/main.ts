@@ -45,7 +45,7 @@ function program() {
 }
 
 /** Usage errors exit 2, runtime errors 1 with one line (a stack with --debug). */
-async function main(args: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
   const root = program();
   const exitOverride = (c: Command<unknown[], Record<string, unknown>>) => {
     c.exitOverride();

@@ -1,7 +1,8 @@
 /**
  * The `--link` value: which local link to bond, and how much to use it.
  *
- * Grammar: `ADDR|IFACE|auto[,cost=N][,priority=primary|secondary|backup][,cap=SIZE][,rate=RATE]`.
+ * Grammar: `ADDR|IFACE|auto[,cost=N][,priority=primary|secondary|backup][,cap=SIZE][,rate=RATE]`
+ * `[,via=HOST:PORT]`.
  * Stages, in order: split on `,`; classify the target (IPv4, IPv6 bare or in brackets, `auto`,
  * else a Linux interface name); parse each `key=value` once; fill the defaults. Every failure
  * is an {@link OptionError} that quotes the whole spec (several `--link` flags may be given) and
@@ -11,7 +12,7 @@
 
 import { z } from "zod";
 import type { LinkPriority } from "../frame/types.ts";
-import { isIPv4, isIPv6 } from "./endpoint.ts";
+import { type HostPort, isIPv4, isIPv6, parseHostPort } from "./endpoint.ts";
 import { OptionError, parseRate, parseSize } from "./units.ts";
 
 export type { LinkPriority };
@@ -57,12 +58,17 @@ export interface LinkSpec {
   capBytes?: number;
   /** Nominal rate in bit/s (> 0), if given. */
   rateBps?: number;
+  /**
+   * Dial this address instead of `--server` for this link (a relay or test emulator), if
+   * given. The link still authenticates to the same server: only where it connects changes.
+   */
+  via?: HostPort;
   /** The text as the user typed it, for messages. */
   raw: string;
 }
 
 /** The keys a spec may carry, in the order messages list them. */
-const KEYS = ["cost", "priority", "cap", "rate"] as const;
+const KEYS = ["cost", "priority", "cap", "rate", "via"] as const;
 type Key = typeof KEYS[number];
 
 const EXAMPLES: Readonly<Record<Key, string>> = {
@@ -70,9 +76,11 @@ const EXAMPLES: Readonly<Record<Key, string>> = {
   priority: "backup",
   cap: "2GB",
   rate: "20mbit",
+  via: "127.0.0.1:40001",
 };
 
-const GRAMMAR = "ADDR|IFACE[,cost=N][,priority=primary|secondary|backup][,cap=SIZE][,rate=RATE]";
+const GRAMMAR =
+  "ADDR|IFACE[,cost=N][,priority=primary|secondary|backup][,cap=SIZE][,rate=RATE][,via=HOST:PORT]";
 
 // A plain decimal, no sign or exponent; zod then refuses what overflows to Infinity.
 const costSchema = z.string().regex(/^(\d+(\.\d+)?|\.\d+)$/).transform(Number).pipe(
@@ -138,8 +146,16 @@ function parseValue(
   key: Key,
   value: string,
   fail: (problem: string) => never,
-): number | LinkPriority {
+): number | LinkPriority | HostPort {
   switch (key) {
+    case "via": {
+      try {
+        return parseHostPort(value);
+      } catch (e) {
+        if (e instanceof OptionError) fail(`via: ${e.message}`);
+        throw e;
+      }
+    }
     case "cost": {
       if (value.startsWith("-")) fail(`cost ${value} is negative: use a number ≥ 0, e.g. cost=2`);
       const cost = costSchema.safeParse(value);
@@ -178,7 +194,9 @@ function parseValue(
  * `auto` (returned as `{ kind: "auto" }`: whether it is supported is the caller's decision), or
  * a Linux interface name (1..15 characters without whitespace, `/`, `,`, `:` or `=`). The
  * unspecified, broadcast and multicast addresses are refused. Keys may appear once each; `cap`
- * takes a size ({@link parseSize}, > 0) and `rate` a rate ({@link parseRate}).
+ * takes a size ({@link parseSize}, > 0) and `rate` a rate ({@link parseRate}); `via=HOST:PORT`
+ * ({@link parseHostPort}) makes this link dial that address instead of `--server` (a relay or
+ * test emulator).
  *
  * @example
  * ```ts
@@ -214,6 +232,7 @@ export function parseLinkSpec(s: string): LinkSpec {
     if (key === "cost") spec.cost = parsed as number;
     else if (key === "priority") spec.priority = parsed as LinkPriority;
     else if (key === "cap") spec.capBytes = parsed as number;
+    else if (key === "via") spec.via = parsed as HostPort;
     else spec.rateBps = parsed as number;
   }
   return spec;
