@@ -40,13 +40,18 @@ export interface RankedLink {
  * ```
  */
 export function rankByArrival(links: readonly LinkView[], req: BlockRequest): RankedLink[] {
+  // Optimism for links never measured (a modem that just joined): rate them like the best
+  // measured link, so they get a block, get measured, and then compete on their own figures.
+  // A pessimistic default would leave them unused, and so unmeasured, for ever.
+  const optimistic = Math.max(DEFAULT_RATE_BPS, ...links.map((l) => l.est.rateBps));
   return candidates(links, req)
     .filter((l) => !l.blocked)
     .map((link) => {
       const bytes = req.retransmit
         ? req.bytes
         : Math.max(1, Math.min(req.bytes, link.est.blockBytes(), capRoomBytes(link)));
-      return { link, bytes, arrivalMs: arrivalMs(link, bytes), ready: canTake(link, req) };
+      const arrival = arrivalMs(link, bytes, optimistic);
+      return { link, bytes, arrivalMs: arrival, ready: canTake(link, req) };
     })
     .sort((a, b) => a.arrivalMs - b.arrivalMs || a.link.index - b.link.index);
 }

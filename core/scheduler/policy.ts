@@ -194,8 +194,12 @@ export function blockFor(l: LinkView, req: BlockRequest, preferred = l.est.block
  * const first = ready.reduce((a, b) => arrivalMs(a, n) <= arrivalMs(b, n) ? a : b);
  * ```
  */
-export function arrivalMs(l: LinkView, bytes: number): number {
-  const rate = l.est.rateBps || DEFAULT_RATE_BPS;
+export function arrivalMs(
+  l: LinkView,
+  bytes: number,
+  unmeasuredRateBps = DEFAULT_RATE_BPS,
+): number {
+  const rate = l.est.rateBps || unmeasuredRateBps;
   const owd = l.est.srttMs > 0 ? l.est.oneWayDelayMs : DEFAULT_ONE_WAY_MS;
   const modelled = ((l.est.queuedAheadBytes + bytes) * 8000) / rate + owd;
   // The smoothed RTT sees queueing that a stale, too-high rate estimate hides.
