@@ -10,6 +10,7 @@ import { simulateCommand } from "./commands/simulate.ts";
 import { notYet } from "./commands/unavailable.ts";
 import { linksCommand } from "./commands/links.ts";
 import { VERSION } from "./version.ts";
+import { completionsCommand } from "./commands/completions.ts";
 
 const EXAMPLES = `
 Examples:
@@ -20,7 +21,14 @@ Examples:
 
 Run "bondctl <command> --help" for a command's options and examples.`;
 
-function program() {
+/**
+ * The whole command tree.
+ * @example
+ * ```ts
+ * const root = buildProgram();
+ * ```
+ */
+export function buildProgram(): Command<[], Record<string, unknown>> {
   return new Command("bondctl")
     .description(
       "Bond several network links (cellular modems, Ethernet, Wi-Fi) into one fast, reliable,\n" +
@@ -41,12 +49,17 @@ function program() {
       ),
     )
     .addCommand(simulateCommand())
-    .addCommand(demoCommand());
+    .addCommand(demoCommand())
+    .addCommand(
+      completionsCommand(() =>
+        buildProgram() as unknown as Command<unknown[], Record<string, unknown>>
+      ),
+    );
 }
 
 /** Usage errors exit 2, runtime errors 1 with one line (a stack with --debug). */
 export async function main(args: string[]): Promise<number> {
-  const root = program();
+  const root = buildProgram();
   const exitOverride = (c: Command<unknown[], Record<string, unknown>>) => {
     c.exitOverride();
     for (const sub of c.commands) exitOverride(sub as Command<unknown[], Record<string, unknown>>);

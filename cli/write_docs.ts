@@ -1,0 +1,15 @@
+/**
+ * `deno task docs`: writes docs/CLI.md from the command tree.
+ * @module
+ */
+import type { Command } from "@commander-js/extra-typings";
+import { buildProgram } from "./main.ts";
+import { commandModel } from "./command_model.ts";
+import { referenceDoc } from "./reference_doc.ts";
+
+const target = new URL("../docs/CLI.md", import.meta.url);
+const model = commandModel(
+  buildProgram() as unknown as Command<unknown[], Record<string, unknown>>,
+);
+await Deno.writeTextFile(target, referenceDoc(model));
+console.error(`wrote ${target.pathname}`);
