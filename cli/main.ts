@@ -7,7 +7,7 @@ import { sendCommand } from "./commands/send.ts";
 import { receiveCommand } from "./commands/receive.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { simulateCommand } from "./commands/simulate.ts";
-import { notYet } from "./commands/unavailable.ts";
+import { benchCommand } from "./commands/bench.ts";
 import { linksCommand } from "./commands/links.ts";
 import { VERSION } from "./version.ts";
 import { completionsCommand } from "./commands/completions.ts";
@@ -41,13 +41,7 @@ export function buildProgram(): Command<[], Record<string, unknown>> {
     .addCommand(sendCommand())
     .addCommand(receiveCommand())
     .addCommand(linksCommand())
-    .addCommand(
-      notYet(
-        "bench",
-        "race the bond against kernel MPTCP and the best single link",
-        "the benchmark issue",
-      ),
-    )
+    .addCommand(benchCommand())
     .addCommand(simulateCommand())
     .addCommand(demoCommand())
     .addCommand(

@@ -62,6 +62,7 @@ Examples:
     --output download.bin --link ppp0 --link ppp1
 
 Link options: ADDR|IFACE|auto[,cost=N][,priority=primary|secondary|backup][,cap=SIZE][,rate=RATE]
+  [,via=HOST:PORT]
   auto      every usable link from discovery (bondctl links scan), rescanned every second:
             a link that appears joins the session, one that vanishes leaves, one whose
             address changes rejoins. With auto, --link IFACE,... gives that interface's
@@ -70,6 +71,7 @@ Link options: ADDR|IFACE|auto[,cost=N][,priority=primary|secondary|backup][,cap=
   priority  backup links carry data only while no other link is up
   cap       data cap for the session, e.g. 2GB (used by the fewest-links policy)
   rate      nominal rate, e.g. 20mbit, used until the link has been measured
+  via       dial this address instead of --server for this link (a relay or test emulator)
 
 Exit status: 0 when everything read was delivered, 1 on a runtime error, 2 on a usage error.`;
 
@@ -235,6 +237,7 @@ function resolveLinks(specs: LinkSpec[], family: 4 | 6): ClientLink[] {
       );
     }
     const link: ClientLink = { index: i + 1, caps: capsFor(spec, r.name, r.localAddress, r.kind) };
+    if (spec.via) link.via = { host: spec.via.host, port: spec.via.port };
     const target = spec.target;
     if (target.kind === "interface") {
       link.currentAddress = () =>

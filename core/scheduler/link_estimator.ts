@@ -176,8 +176,14 @@ export class LinkEstimator {
       this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rttMs);
       this.#srtt = 0.875 * this.#srtt + 0.125 * rttMs;
     }
-    if (rttMs <= this.#minRtt || now - this.#minRttAt > 10_000) {
+    if (rttMs <= this.#minRtt) {
       this.#minRtt = rttMs;
+      this.#minRttAt = now;
+    } else if (now - this.#minRttAt > 10_000) {
+      // The minimum expires so that a longer path is learnt, but only step by step: while we
+      // keep a queue standing, every sample is inflated, and taking one as the new minimum
+      // would let the budget (which grows with it) deepen the queue without end.
+      this.#minRtt = Math.min(rttMs, this.#minRtt * 1.25);
       this.#minRttAt = now;
     }
   }

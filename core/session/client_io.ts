@@ -43,6 +43,11 @@ export interface ClientLink {
    * often gets a new address, and the link must rejoin from that one. Throws if it is gone.
    */
   currentAddress?: () => string;
+  /**
+   * Dial this address instead of the server's (a relay or test emulator, `--link ...,via=`).
+   * The link still authenticates to the same server; TLS still checks the server's name.
+   */
+  via?: { host: string; port: number };
 }
 
 /** Everything `send` decides before the session starts. */
@@ -116,10 +121,11 @@ export async function openClientSession(
   const sessionId = newSessionId();
   const dial = async (l: ClientLink, sessionKey?: Uint8Array) => {
     if (l.currentAddress) l.caps = { ...l.caps, localAddress: l.currentAddress() };
+    const serverIsName = !/^[\d.]+$/.test(o.host) && !o.host.includes(":");
     const t = await dialTls({
-      host: o.host,
-      port: o.port,
-      servername: o.servername,
+      host: l.via?.host ?? o.host,
+      port: l.via?.port ?? o.port,
+      servername: o.servername ?? (l.via && serverIsName ? o.host : undefined),
       localAddress: l.caps.localAddress || undefined,
       trust: o.trust,
       timeoutMs: o.handshakeTimeoutMs,

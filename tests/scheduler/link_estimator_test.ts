@@ -50,7 +50,7 @@ for (const c of RTT_CASES) {
   });
 }
 
-Deno.test("LinkEstimator keeps the smallest RTT of the last 10 s", () => {
+Deno.test("LinkEstimator keeps the smallest RTT of the last 10 s, then lets it rise by 25 %", () => {
   const est = new LinkEstimator(0);
   assert.equal(est.minRttMs, 0, "0 before any sample");
   est.onRttSample(50, 0);
@@ -59,10 +59,12 @@ Deno.test("LinkEstimator keeps the smallest RTT of the last 10 s", () => {
   assert.equal(est.minRttMs, 30);
   est.onRttSample(90, 10_999); // 9,999 ms after the minimum: it still holds
   assert.equal(est.minRttMs, 30);
-  est.onRttSample(90, 11_001); // 10,001 ms after: it has expired
-  assert.equal(est.minRttMs, 90);
+  est.onRttSample(90, 11_001); // 10,001 ms after: it has expired, and rises by at most 25 %
+  assert.equal(est.minRttMs, 37.5);
   est.onRttSample(60, 11_500);
-  assert.equal(est.minRttMs, 60);
+  assert.equal(est.minRttMs, 37.5);
+  est.onRttSample(35, 12_000); // a smaller sample is taken at once
+  assert.equal(est.minRttMs, 35);
 });
 
 // ---- Delivery rate ----
@@ -338,4 +340,14 @@ Deno.test("LinkEstimator.onLost() and resetInFlight() forget bytes without a rat
   // Sending again after a reset starts a fresh stall clock.
   est.onSend(500, 1000);
   assert.equal(est.stallDeadline(), 1400);
+});
+
+Deno.test("LinkEstimator lets its minimum RTT rise only step by step when samples are inflated", () => {
+  const est = new LinkEstimator(0);
+  est.onRttSample(40, 0);
+  // A standing queue: every sample is 2 s for a minute.
+  for (let t = 1000; t <= 60_000; t += 1000) est.onRttSample(2000, t);
+  // Six expiries of 10 s at 1.25x each: 40 x 1.25^6 = 152.6 ms, far below the 2 s samples.
+  assert.ok(est.minRttMs < 200, `minRtt jumped to ${est.minRttMs} ms`);
+  assert.ok(est.minRttMs > 40, "a longer path must still be learnt, slowly");
 });
