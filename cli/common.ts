@@ -62,8 +62,41 @@ export const ouiArg = arg((s) => {
   return parseInt(hex, 16);
 });
 
+/**
+ * `--max-sessions 64` and friends: a whole number within bounds.
+ * @example
+ * ```ts
+ * command.option("--max-sessions <n>", "sessions at once", countArg(1), 64);
+ * ```
+ */
+export const countArg = (min = 1, max = 1_000_000) =>
+  arg((s) => {
+    if (!/^\d+$/.test(s.trim())) throw new OptionError(`"${s}" is not a whole number`);
+    return z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`)
+      .parse(Number(s));
+  });
+
 /** Where the shared secret comes from, in order: --token-file, BONDCTL_TOKEN, --token. */
 export async function loadToken(opts: { tokenFile?: string; token?: string }): Promise<Uint8Array> {
+  const token = await loadOptionalToken(opts);
+  if (token === null) {
+    throw new UserError(
+      "no token: give --token-file FILE (or set BONDCTL_TOKEN); both sides need the same one",
+    );
+  }
+  return token;
+}
+
+/**
+ * Like {@link loadToken}, but null when no token is given at all.
+ * @example
+ * ```ts
+ * const shared = await loadOptionalToken(opts); // null: only --clients authenticates
+ * ```
+ */
+export async function loadOptionalToken(
+  opts: { tokenFile?: string; token?: string },
+): Promise<Uint8Array | null> {
   let text: string | undefined;
   let from = "";
   if (opts.tokenFile) {
@@ -81,11 +114,7 @@ export async function loadToken(opts: { tokenFile?: string; token?: string }): P
     text = opts.token;
     from = "--token";
   }
-  if (text === undefined) {
-    throw new UserError(
-      "no token: give --token-file FILE (or set BONDCTL_TOKEN); both sides need the same one",
-    );
-  }
+  if (text === undefined) return null;
   if (text.length === 0) throw new UserError(`the token from ${from} is empty`);
   return new TextEncoder().encode(text);
 }
@@ -113,4 +142,25 @@ export async function readUserFile(flag: string, path: string): Promise<string> 
 /** Formats `host:port`, with brackets for IPv6. */
 export function showHostPort(h: { host: string; port: number }): string {
   return h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
+}
+
+/** Every permission a Deno process can hold. */
+const PERMISSIONS: Deno.PermissionName[] = ["run", "ffi", "sys", "env", "write", "read", "net"];
+
+/**
+ * Gives up, for the rest of the process, every permission a command does not need (the
+ * process may have been started with more: `deno task bondctl`, `deno install`). What each
+ * command keeps, and why, is in docs/SECURITY.md.
+ * @example
+ * ```ts
+ * dropPermissionsExcept(["net", "read", "write", "env"]);
+ * ```
+ */
+export function dropPermissionsExcept(keep: Deno.PermissionName[]): void {
+  for (const name of PERMISSIONS) {
+    if (keep.includes(name)) continue;
+    try {
+      Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor);
+    } catch { /* not held */ }
+  }
 }

@@ -5,14 +5,32 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { DEFAULT_VPN_OUI } from "../../core/frame/constants.ts";
-import { startServer } from "../../core/session/server_io.ts";
+import { type RunningServer, startServer } from "../../core/session/server_io.ts";
 import { openSink, openSource } from "../../core/session/stream_io.ts";
+import {
+  ClientsFileError,
+  type Credential,
+  parseClientsFile,
+  SHARED_CLIENT,
+} from "../../core/session/clients.ts";
+import { DEFAULT_LIMITS, type ServerLimits } from "../../core/session/limits.ts";
+import {
+  expandOutput,
+  fixedDirectory,
+  type OutputTemplate,
+  parseOutputTemplate,
+} from "../../core/config/output_template.ts";
+import { certificatePin } from "../../core/tunnel/certificate.ts";
+import { checkCertificatePair } from "../../core/tunnel/tls_server_io.ts";
+import type { Logger } from "../../core/session/driver_io.ts";
 import { createPolicy, isReference, policyNames } from "../../core/scheduler/registry.ts";
 import { generateSelfSigned } from "../../core/tunnel/certificate.ts";
 import {
+  countArg,
+  dropPermissionsExcept,
   durationArg,
   hostPortArg,
-  loadToken,
+  loadOptionalToken,
   ouiArg,
   readUserFile,
   showHostPort,
@@ -33,8 +51,24 @@ Examples:
   # serve a file to the sender (the reverse direction; the sender uses --output)
   bondctl receive --listen 0.0.0.0:7443 --self-signed --token-file token --input big.iso --once
 
-Sessions are served one at a time: each writes to --output, and a sender that arrives while
-another session runs is refused as busy. Without --once the server keeps serving sessions.
+  # many senders, each with its own token, each session to its own file; kill -HUP reloads
+  # the clients file and the certificate (a client taken out of the file is cut off at once)
+  bondctl receive --listen 0.0.0.0:7443 --cert server.pem --key server.key \\
+    --clients /etc/bondctl/clients.json --output '/srv/streams/{client}-{session}.ts'
+
+--clients FILE is JSON: {"clients": [{"name": "van-1", "token": "..."}, ...]}; names are
+letters, digits, '.', '_' and '-'; tokens at least 16 characters. The shared token
+(--token-file) may be given as well: it is the client "shared".
+
+--output placeholders: {client} (the client's name), {session} (the session id in hex) and
+{date} (the session's UTC start, YYYYMMDD-HHMMSS); missing directories are made. Two sessions
+never write one file at once: with a fixed --output (or {client} alone) a second session is
+refused as busy while the first runs; with {session} every session has its own file.
+
+Limits (defaults in brackets; a newcomer over one is refused with the reason, and nothing
+running is touched): --handshake-timeout [10s] --max-unauthenticated [128]
+--max-sessions [64] --max-sessions-per-client [8] --max-links-per-session [16]
+--max-buffer [32MiB per session] --max-buffer-total [1GiB]. See docs/SECURITY.md.
 
 Exit status: 0 after a clean run (with --once: the session delivered its whole stream),
 1 on a runtime error, 2 on a usage error.`;
@@ -68,11 +102,16 @@ export function receiveCommand() {
       "localhost,127.0.0.1,::1",
     )
     .option("--token-file <file>", "the shared secret (first line of the file)")
+    .option("--clients <file>", "named clients and their tokens (JSON; reloaded on SIGHUP)")
     .option(
       "--token <token>",
       "the shared secret (visible to every user in `ps`: prefer --token-file)",
     )
-    .option("--output <file>", "where the reassembled stream goes: - for stdout, or a file", "-")
+    .option(
+      "--output <file>",
+      "where the reassembled stream goes: - for stdout, or a file ({client}, {session}, {date})",
+      "-",
+    )
     .option("--input <file>", "what to send back to the sender: a file, or - for stdin")
     .option(
       "--buffer <duration>",
@@ -90,7 +129,43 @@ export function receiveCommand() {
       "--max-buffer <size>",
       "memory bound for a session's reassembly",
       sizeArg(256 * 1024),
-      32 * 1024 * 1024,
+      DEFAULT_LIMITS.maxBufferBytes,
+    )
+    .option(
+      "--max-buffer-total <size>",
+      "memory bound for every session's reassembly together",
+      sizeArg(256 * 1024),
+      DEFAULT_LIMITS.maxBufferTotalBytes,
+    )
+    .option(
+      "--max-sessions <n>",
+      "sessions at once",
+      countArg(1),
+      DEFAULT_LIMITS.maxSessions,
+    )
+    .option(
+      "--max-sessions-per-client <n>",
+      "sessions at once per client",
+      countArg(1),
+      DEFAULT_LIMITS.maxSessionsPerClient,
+    )
+    .option(
+      "--max-links-per-session <n>",
+      "links at once in one session",
+      countArg(1, 4096),
+      DEFAULT_LIMITS.maxLinksPerSession,
+    )
+    .option(
+      "--max-unauthenticated <n>",
+      "connections at once that have not authenticated yet",
+      countArg(1),
+      DEFAULT_LIMITS.maxUnauthenticated,
+    )
+    .option(
+      "--handshake-timeout <duration>",
+      "drop a connection not authenticated this long after it connected",
+      durationArg(100, 600_000),
+      DEFAULT_LIMITS.handshakeTimeoutMs,
     )
     .option("--once", "exit after the first session (0 if it delivered its whole stream)")
     .option(
@@ -113,12 +188,33 @@ export function receiveCommand() {
     .option("--debug", "more detail, and stack traces on errors")
     .addHelpText("after", EXAMPLES)
     .action(async (opts) => {
+      // Listening, files and BONDCTL_TOKEN; never processes, FFI or system information.
+      dropPermissionsExcept(["net", "read", "write", "env"]);
       const log = stderrLogger(opts, "receive");
-      const token = await loadToken(opts);
+      const credentials = await loadCredentials(opts);
+      for (const [flag, path] of [["--clients", opts.clients], ["--token-file", opts.tokenFile]]) {
+        const mode = path ? (await Deno.stat(path).catch(() => null))?.mode : null;
+        if (mode && (mode & 0o077) !== 0) {
+          log.warn(`${flag} ${path} can be read by other users: chmod 600 it`);
+        }
+      }
+      let output: OutputTemplate;
+      try {
+        output = parseOutputTemplate(opts.output);
+      } catch (e) {
+        throw new UserError(`--output ${opts.output}: ${(e as Error).message}`);
+      }
       let certPem: string;
       let keyPem: string;
       // Fail before listening (or making a certificate) if the output cannot be written, not when a sender arrives.
-      if (opts.output !== "-") (await openSink(opts.output)).close();
+      if (output.placeholders.size > 0) {
+        const dir = fixedDirectory(output);
+        if (dir !== null) {
+          await Deno.mkdir(dir, { recursive: true }).catch((e) => {
+            throw new UserError(`cannot make the --output directory ${dir}: ${e.message}`);
+          });
+        }
+      } else if (!output.stdout) (await openSink(opts.output)).close();
       if (opts.input && opts.input !== "-") (await openSource(opts.input)).close();
       if (opts.selfSigned) {
         if (opts.cert || opts.key) {
@@ -146,31 +242,49 @@ export function receiveCommand() {
         }
         certPem = await readUserFile("--cert", opts.cert);
         keyPem = await readUserFile("--key", opts.key);
+        try {
+          checkCertificatePair(certPem, keyPem);
+        } catch (e) {
+          throw new UserError(`--cert ${opts.cert} / --key ${opts.key}: ${(e as Error).message}`);
+        }
       }
       if (opts.input === "-" && !opts.once) {
         throw new UserError(
           "--input - (stdin) can serve one session only: add --once, or name a file",
         );
       }
+      const limits: ServerLimits = {
+        handshakeTimeoutMs: opts.handshakeTimeout,
+        maxUnauthenticated: opts.maxUnauthenticated,
+        maxSessions: opts.maxSessions,
+        maxSessionsPerClient: opts.maxSessionsPerClient,
+        maxLinksPerSession: opts.maxLinksPerSession,
+        maxBufferBytes: opts.maxBuffer,
+        maxBufferTotalBytes: opts.maxBufferTotal,
+      };
+      if (limits.maxBufferTotalBytes < limits.maxBufferBytes) {
+        throw new UserError("--max-buffer-total must be at least --max-buffer");
+      }
 
-      let server;
+      let server: RunningServer;
       try {
-        server = startServer({
+        server = await startServer({
           hostname: opts.listen.host,
           port: opts.listen.port,
           certPem,
           keyPem,
-          token,
+          credentials,
           oui: opts.vpnOui ?? DEFAULT_VPN_OUI,
           bufferMs: opts.buffer,
           bufferMinMs: opts.bufferMin,
           bufferFixed: !!opts.bufferFixed,
-          maxBufferBytes: opts.maxBuffer,
+          limits,
           linkTimeoutMs: opts.linkTimeout,
-          handshakeTimeoutMs: 10_000,
           makePolicy: () => createPolicy(opts.policy),
           once: !!opts.once,
-          openOutput: () => openSink(opts.output),
+          outputFor: (s) =>
+            expandOutput(output, { client: s.client, session: s.id, date: s.openedAt }),
+          openOutput: (path) => openSink(path, { makeDirs: true }),
           openInput: () => (opts.input ? openSource(opts.input) : Promise.resolve(null)),
           log,
         });
@@ -194,6 +308,7 @@ export function receiveCommand() {
       };
       Deno.addSignalListener("SIGINT", onSignal);
       Deno.addSignalListener("SIGTERM", onSignal);
+      Deno.addSignalListener("SIGHUP", () => void reload(server, opts, log));
 
       if (opts.once) {
         const report = await server.firstSession;
@@ -205,10 +320,74 @@ export function receiveCommand() {
     });
 }
 
+/** Where credentials come from: the clients file, the shared token, or both. */
+interface CredentialSources {
+  clients?: string;
+  tokenFile?: string;
+  token?: string;
+}
+
+/** The clients file (if any) and the shared token (if any) as one list; at least one. */
+async function loadCredentials(opts: CredentialSources): Promise<Credential[]> {
+  const out: Credential[] = [];
+  if (opts.clients) {
+    const text = await readUserFile("--clients", opts.clients);
+    try {
+      out.push(...parseClientsFile(text, opts.clients));
+    } catch (e) {
+      if (e instanceof ClientsFileError) throw new UserError(e.message);
+      throw e;
+    }
+  }
+  const token = await loadOptionalToken(opts);
+  if (token !== null) out.push({ name: SHARED_CLIENT, token });
+  if (!opts.clients && token === null) {
+    throw new UserError(
+      "no token: give --token-file FILE (or set BONDCTL_TOKEN), or --clients FILE; " +
+        "senders need the same token",
+    );
+  }
+  return out;
+}
+
+/** SIGHUP: the clients file, the token file, the certificate and key, read again. */
+async function reload(
+  server: RunningServer,
+  opts: CredentialSources & { cert?: string; key?: string },
+  log: Logger,
+): Promise<void> {
+  try {
+    const credentials = opts.clients || opts.tokenFile ? await loadCredentials(opts) : undefined;
+    const pair = opts.cert && opts.key
+      ? {
+        certPem: await readUserFile("--cert", opts.cert),
+        keyPem: await readUserFile("--key", opts.key),
+      }
+      : {};
+    const r = server.reload({ credentials, ...pair });
+    const what = [
+      credentials ? `${r.clients} client${r.clients === 1 ? "" : "s"}` : "",
+      r.certificate ? `certificate ${await certificatePin(pair.certPem!)}` : "",
+    ].filter(Boolean);
+    log.info(`reloaded on SIGHUP: ${what.join(", ") || "nothing to reload"}`);
+    for (const s of r.revoked) {
+      const [client, id] = s.split(" ");
+      log.warn(`session ${id} ended: client ${client} was revoked`);
+    }
+  } catch (e) {
+    log.warn(`reload on SIGHUP failed, keeping what was loaded before: ${(e as Error).message}`);
+  }
+}
+
 function describeListenError(e: unknown): string {
-  if (e instanceof Deno.errors.AddrInUse) return "the address is already in use";
-  if (e instanceof Deno.errors.AddrNotAvailable) return "no interface here has that address";
-  if (e instanceof Deno.errors.PermissionDenied) {
+  const code = (e as { code?: string }).code;
+  if (e instanceof Deno.errors.AddrInUse || code === "EADDRINUSE") {
+    return "the address is already in use";
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable || code === "EADDRNOTAVAIL") {
+    return "no interface here has that address";
+  }
+  if (e instanceof Deno.errors.PermissionDenied || code === "EACCES") {
     return "permission denied (ports below 1024 need root)";
   }
   return (e as Error).message;

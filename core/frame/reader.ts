@@ -3,7 +3,7 @@
  *
  * Each `push()`, in order:
  * 1. If an earlier push failed, throw that error again: a link that sent one bad frame is not
- *    trusted to be in step any more.
+ *    trusted to be in step any more (and what it had buffered is let go at the failure).
  * 2. Queue the chunk (by reference, not copied).
  * 3. Once the version octet is in, check it; once the 14-octet header is in, check it all
  *    (OUI, type, flags, length bounds), before any of the body has arrived.
@@ -103,6 +103,10 @@ export class FrameReader {
     } catch (error) {
       this.#failed = true;
       this.#error = error;
+      // Nothing more will be read from this link: let go of what it sent.
+      this.#chunks = [];
+      this.#buffered = 0;
+      this.#header = undefined;
       throw error;
     }
   }

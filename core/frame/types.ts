@@ -74,6 +74,8 @@ export const CloseCode = {
   OUTPUT_FAILED: 8,
   /** A newer connection for the same link index replaced this one. */
   REPLACED: 9,
+  /** The client's credential was withdrawn on the server (`receive --clients`, SIGHUP). */
+  REVOKED: 10,
 } as const;
 export type CloseCode = typeof CloseCode[keyof typeof CloseCode];
 

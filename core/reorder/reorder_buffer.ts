@@ -17,7 +17,7 @@ export type InsertResult = "accepted" | "duplicate" | "beyond-window";
 
 /** The protocol violations `insert()` detects; each one means the peer is broken or hostile. */
 export type ReorderErrorCode =
-  | "invalid-seq" // not a non-negative safe integer
+  | "invalid-seq" // not an integer in 0 .. 2^53 - 2
   | "second-fin" // a fin at another seq than the fin already held or released
   | "data-after-fin" // a block above the fin, or a fin below a block already received
   | "fin-mismatch"; // the same seq seen once with the fin flag and once without
@@ -316,7 +316,10 @@ export class ReorderBuffer {
   }
 
   #checkProtocol(seq: number, fin: boolean): void {
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new ReorderError("invalid-seq", seq, -1);
+    // The highest seq is 2^53 - 2: an ACK range ends one past it, and must stay a safe integer.
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq >= Number.MAX_SAFE_INTEGER) {
+      throw new ReorderError("invalid-seq", seq, -1);
+    }
     const finSeq = this.#finSeq;
     if (finSeq >= 0) {
       if (seq > finSeq) throw new ReorderError("data-after-fin", seq, finSeq);

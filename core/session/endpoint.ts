@@ -283,6 +283,18 @@ export class BondEndpoint {
       link.state = "up";
       this.#events.push({ type: "link-resumed", index });
     }
+    if (
+      (frame.type === "DATA" || frame.type === "ACK" || frame.type === "NACK") &&
+      frame.streamId !== STREAM
+    ) {
+      // Streams other than 0 do not exist (yet): the frame costs its link, not the session.
+      this.#events.push({
+        type: "link-error",
+        index,
+        message: `${frame.type} for stream ${frame.streamId}, which does not exist`,
+      });
+      return;
+    }
     switch (frame.type) {
       case "DATA":
         try {
@@ -328,7 +340,10 @@ export class BondEndpoint {
         return;
       case "CLOSE":
         if (frame.code === CloseCode.NORMAL) {
+          // The peer closes normally only once it holds our whole stream: whatever ACK for
+          // our last blocks was lost with a link, they arrived.
           this.#peerClosed = true;
+          this.#out.peerHasAll();
           this.#checkComplete(now);
         } else if (this.#state === "open") {
           this.#state = "failed";
@@ -384,12 +399,15 @@ export class BondEndpoint {
     const due = this.#o.policy.hedgeLate
       ? now + lateAfterMs(link, block.payload.length)
       : undefined;
-    this.#out.sent(block, link.index, link.est.onSend(block.payload.length, now));
+    // An empty FIN counts as one byte in flight, so that a link holding only it can still be
+    // found stalled (and the FIN sent again elsewhere).
+    const inFlight = Math.max(1, block.payload.length);
+    this.#out.sent(block, link.index, link.est.onSend(inFlight, now));
     block.dueAt = due;
     for (const index of choice.copies ?? []) {
       const other = this.#links.get(index);
       if (!other || other === link || other.state !== "up" || other.blocked) continue;
-      this.#out.sentCopy(block, index, other.est.onSend(block.payload.length, now));
+      this.#out.sentCopy(block, index, other.est.onSend(inFlight, now));
       this.#copies.push(this.#dataTransmit(other, block, retransmit, now));
     }
     return this.#dataTransmit(link, block, retransmit, now);
@@ -460,7 +478,8 @@ export class BondEndpoint {
       at((this.#noLinkSince ?? this.#lastHeardAt) + this.#o.linkTimeoutMs);
       if (this.#links.size > 0) at(this.#nextBufferCheck);
       if (this.#closeSentAt !== null) at(this.#closeSentAt + this.#o.lingerMs);
-      if (this.#in.windowUpdateDue) at(0);
+      // Due at once, but only where it can go: with no link it waits for one (no spin).
+      if (this.#in.windowUpdateDue && this.#links.size > 0) at(0);
     }
     return t;
   }

@@ -2,8 +2,9 @@
  * The opening of a link, both sides, over any frame channel:
  * 1. server → CHALLENGE(nonce);
  * 2. client → HELLO(session id, join?, nonce, proof, link capabilities);
- * 3. server checks the proof (token for a new session, session key for a joining link) and
- *    answers HELLO_ACK(buffer period, its own proof), or CLOSE with the reason;
+ * 3. server checks the proof (a client's token for a new session, the session key for a
+ *    joining link), asks `admit` (limits), and answers HELLO_ACK(buffer period, its own
+ *    proof), or CLOSE with the reason;
  * 4. the client checks the server's proof.
  * No socket or clock here: the channel and its timeouts come from the caller.
  * @module
@@ -20,6 +21,8 @@ import {
   type Transcript,
 } from "./auth.ts";
 import { AuthError } from "../tunnel/errors.ts";
+import type { Credential } from "./clients.ts";
+import type { Verdict } from "./limits.ts";
 
 /** What a handshake needs of a link. */
 export interface FrameChannel {
@@ -97,17 +100,32 @@ export async function clientHandshake(ch: FrameChannel, h: ClientHello): Promise
 
 /** How the server resolves a joining link's session. */
 export interface SessionLookup {
-  /** The session key of a session this server holds, or null. */
-  keyOf(sessionId: Uint8Array): Uint8Array | null;
+  /** The session key and client of a session this server holds (and still admits), or null. */
+  find(sessionId: Uint8Array): { key: Uint8Array; client: string } | null;
+}
+
+/** What the server knows of a link once its proof checked out, for `admit`. */
+export interface Candidate {
+  join: boolean;
+  sessionId: Uint8Array;
+  linkIndex: number;
+  /** The client it authenticated as (a joining link: its session's client). */
+  client: string;
 }
 
 /** The server's side of one link's opening. */
 export interface ServerHello {
   oui: number;
-  token: Uint8Array;
+  /** Who may open a new session: each client's name and token. */
+  credentials: readonly Credential[];
   sessions: SessionLookup;
   bufferMs: number;
   timeoutMs: number;
+  /**
+   * Last word before HELLO_ACK (limits): a refusal is sent as CLOSE with its code and reason,
+   * so the client learns it from the handshake itself.
+   */
+  admit?(c: Candidate): Verdict;
 }
 
 /** A link the server accepted. */
@@ -117,14 +135,21 @@ export interface AcceptedLink {
   linkIndex: number;
   caps: LinkCaps;
   sessionKey: Uint8Array;
+  /** The client's name. */
+  client: string;
+  /** The credential a new session proved (null for a joining link). */
+  credential: Credential | null;
 }
 
 /**
  * Runs the server side. On a bad proof it sends CLOSE(AUTH_FAILED) and rejects with AuthError;
- * on a peer of another protocol version it sends CLOSE(VERSION_MISMATCH) and rejects.
+ * on a peer of another protocol version it sends CLOSE(VERSION_MISMATCH) and rejects; when
+ * `admit` says no it sends CLOSE with its code and rejects with RefusedError. A new session's
+ * proof is checked against every credential, each in constant time and without stopping at
+ * a match, so the time taken does not say which client (if any) matched.
  * @example
  * ```ts
- * const accepted = await serverHandshake(link, { oui, token, sessions, bufferMs, timeoutMs });
+ * const accepted = await serverHandshake(link, { oui, credentials, sessions, bufferMs, timeoutMs });
  * ```
  */
 export async function serverHandshake(ch: FrameChannel, s: ServerHello): Promise<AcceptedLink> {
@@ -161,22 +186,38 @@ export async function serverHandshake(ch: FrameChannel, s: ServerHello): Promise
     linkIndex: hello.vpn.index,
   };
   let secret: Uint8Array;
+  let client: string;
+  let credential: Credential | null = null;
   if (hello.join) {
-    const key = s.sessions.keyOf(hello.sessionId);
-    if (!key) {
-      refuse(CloseCode.UNKNOWN_SESSION, "no such session on this server (it may have ended)");
+    const held = s.sessions.find(hello.sessionId);
+    if (!held) {
+      return refuse(
+        CloseCode.UNKNOWN_SESSION,
+        "no such session on this server (it may have ended)",
+      );
     }
-    secret = key!;
+    if (!constantTimeEqual(hello.proof, await clientProof(held.key, true, t))) {
+      refuse(CloseCode.AUTH_FAILED, "the link did not prove the session key");
+    }
+    secret = held.key;
+    client = held.client;
   } else {
-    secret = s.token;
+    for (const c of s.credentials) {
+      const match = constantTimeEqual(hello.proof, await clientProof(c.token, false, t));
+      if (match && credential === null) credential = c;
+    }
+    if (credential === null) return refuse(CloseCode.AUTH_FAILED, "the token does not match");
+    secret = credential.token;
+    client = credential.name;
   }
-  if (!constantTimeEqual(hello.proof, await clientProof(secret, hello.join, t))) {
-    refuse(
-      CloseCode.AUTH_FAILED,
-      hello.join ? "the link did not prove the session key" : "the token does not match",
-    );
-  }
-  const sessionKey = hello.join ? secret : await deriveSessionKey(s.token, t);
+  const verdict: Verdict = s.admit?.({
+    join: hello.join,
+    sessionId: hello.sessionId,
+    linkIndex: hello.vpn.index,
+    client,
+  }) ?? { ok: true };
+  if (!verdict.ok) refuse(verdict.code, verdict.reason);
+  const sessionKey = hello.join ? secret : await deriveSessionKey(secret, t);
   ch.send({
     type: "HELLO_ACK",
     vpn,
@@ -190,6 +231,8 @@ export async function serverHandshake(ch: FrameChannel, s: ServerHello): Promise
     linkIndex: hello.vpn.index,
     caps: hello.caps,
     sessionKey,
+    client,
+    credential,
   };
 }
 

@@ -13,7 +13,7 @@
  */
 import { ReorderBuffer } from "../reorder/mod.ts";
 import type { SeqRange } from "../frame/types.ts";
-import { MAX_ACK_RANGES } from "../frame/constants.ts";
+import { MAX_ACK_RANGES, MAX_BLOCK_PAYLOAD } from "../frame/constants.ts";
 
 /** Per-link acknowledgement state. */
 interface LinkAckState {
@@ -31,6 +31,14 @@ interface LinkAckState {
   minRel: number;
   minRelAt: number;
 }
+
+/** Bytes the block at the cumulative point may take beyond the bound: one largest block. */
+const IN_ORDER_SLACK = MAX_BLOCK_PAYLOAD;
+/**
+ * Out-of-order blocks held at most: empty or tiny blocks cost no bytes but each opens a gap
+ * that every timer turn scans, so a peer must not make millions of them.
+ */
+const MAX_HELD_BLOCKS = 16_384;
 
 /** The sender's µs clock wraps at 2^32 µs; relative delays are taken modulo this (ms). */
 const WRAP_MS = 2 ** 32 / 1000;
@@ -88,6 +96,7 @@ export class InboundStream {
     this.#reorder = new ReorderBuffer({
       maxBytes: opts.maxBufferBytes,
       nackDelayMs: Math.min(100, opts.bufferMs / 2),
+      maxBlocks: MAX_HELD_BLOCKS,
     });
     this.#lastAdvertised = opts.maxBufferBytes;
   }
@@ -149,6 +158,18 @@ export class InboundStream {
     let base = Infinity;
     for (const other of this.#links.values()) base = Math.min(base, other.minRel);
     this.lastExtraDelayMs = rel - base;
+    // One bound for everything held: out-of-order blocks get the room the output leaves, and
+    // the block at the cumulative point (always taken, so a stream cannot deadlock) only while
+    // the total stays within a block of the bound: a peer that ignores the window, or a
+    // zero-window probe every RTT into an output that is stuck, cannot grow memory.
+    const max = this.#opts.maxBufferBytes;
+    if (
+      seq === this.#reorder.nextSeq &&
+      this.heldBytes + payload.length > max + IN_ORDER_SLACK
+    ) {
+      return false;
+    }
+    this.#reorder.setMaxBytes(Math.max(0, max - this.#outputBytes));
     const verdict = this.#reorder.insert(seq, payload, fin, now);
     if (verdict !== "accepted") {
       if (verdict === "duplicate") this.bytesDuplicate += payload.length;

@@ -276,6 +276,23 @@ export class OutboundStream {
     return credits;
   }
 
+  /**
+   * The peer closed normally, which it does only once it has received the whole stream: once
+   * the FIN exists, every block still held counts as delivered (an ACK lost with a link is
+   * not waited for). Before the FIN it changes nothing.
+   */
+  peerHasAll(): void {
+    if (!this.#finCreated) return;
+    for (const rec of this.#unacked.values()) {
+      this.bytesAcked += rec.payload.length;
+      if (rec.fin) this.#finAcked = true;
+    }
+    this.#unacked.clear();
+    this.#resend = [];
+    this.#resendSet.clear();
+    this.#byLink.clear();
+  }
+
   /** A link died or stalled: everything it holds goes out again elsewhere. */
   linkLost(link: number): LinkCredit[] {
     const credits: LinkCredit[] = [];
@@ -284,12 +301,16 @@ export class OutboundStream {
     for (const seq of [...set]) {
       const rec = this.#unacked.get(seq);
       if (!rec) continue;
-      const copy = rec.copies?.findIndex((c) => c.link === link) ?? -1;
-      if (copy >= 0) {
-        // A copy is gone; the block still travels on its other links.
-        credits.push({ link, stamp: rec.copies![copy].stamp, kind: "lost" });
-        rec.copies!.splice(copy, 1);
-      } else if (rec.link === link && rec.copies && rec.copies.length > 0) {
+      // Copies on this link are gone (a hedged block may have its late copy AND its re-send
+      // on the same link, when no other link could take the re-send).
+      for (let i = (rec.copies?.length ?? 0) - 1; i >= 0; i--) {
+        const c = rec.copies![i];
+        if (c.link !== link) continue;
+        credits.push({ link, stamp: c.stamp, kind: "lost" });
+        rec.copies!.splice(i, 1);
+      }
+      if (rec.link !== link) continue; // it still travels on another link, or waits to go
+      if (rec.copies && rec.copies.length > 0) {
         if (rec.stamp) credits.push({ link, stamp: rec.stamp, kind: "lost" });
         const next = rec.copies.shift()!;
         rec.link = next.link;

@@ -66,15 +66,18 @@ export async function openSource(spec: string): Promise<Source> {
 }
 
 /**
- * Opens `--output`: "-" for standard output, else a file path (created or truncated).
+ * Opens `--output`: "-" for standard output, else a file path (created or truncated; with
+ * `makeDirs`, its missing directories are made first).
  * @example
  * ```ts
  * const sink = await openSink("out.ts");
  * ```
  */
-export async function openSink(spec: string): Promise<Sink> {
+export async function openSink(spec: string, opts: { makeDirs?: boolean } = {}): Promise<Sink> {
   if (spec === "-") return fileSink(Deno.stdout, false);
   try {
+    const slash = spec.lastIndexOf("/");
+    if (opts.makeDirs && slash > 0) await Deno.mkdir(spec.slice(0, slash), { recursive: true });
     const file = await Deno.open(spec, { write: true, create: true, truncate: true });
     return fileSink(file, true);
   } catch (e) {

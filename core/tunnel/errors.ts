@@ -35,3 +35,14 @@ export class LinkDownError extends Error {
 export class AuthError extends Error {
   override name = "AuthError";
 }
+
+/**
+ * A certificate or key that cannot be served (unreadable, or not a pair).
+ * @example
+ * ```ts
+ * throw new CertificateError("the key does not belong to the certificate");
+ * ```
+ */
+export class CertificateError extends Error {
+  override name = "CertificateError";
+}

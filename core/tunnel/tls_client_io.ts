@@ -5,13 +5,17 @@
  * @module
  */
 import tls from "node:tls";
-import type { Transport, TransportClose } from "./transport.ts";
+import type { Transport } from "./transport.ts";
+import { wrapNodeSocket } from "./node_socket_io.ts";
 import { LinkDownError, TrustError } from "./errors.ts";
 
 /** How the client decides that it reached the right server. */
 export type ServerTrust =
   | { kind: "ca"; caPem: string }
   | { kind: "pin"; pin: string }; // "sha256:<64 hex>"
+
+/** Bytes queued on a link before it counts as full (the socket's own high-water mark). */
+const CLIENT_HIGH_WATER = 256 * 1024;
 
 /** Where and how one link dials. */
 export interface DialOptions {
@@ -49,7 +53,7 @@ export function dialTls(opts: DialOptions): Promise<Transport> {
       ca: opts.trust.kind === "ca" ? [opts.trust.caPem] : undefined,
       // With a pin the chain is not checked against a CA: the pin is the trust.
       rejectUnauthorized: opts.trust.kind === "ca",
-      highWaterMark: 256 * 1024,
+      highWaterMark: CLIENT_HIGH_WATER,
     };
     const socket = tls.connect(options);
     const timer = setTimeout(() => {
@@ -75,7 +79,7 @@ export function dialTls(opts: DialOptions): Promise<Transport> {
           return;
         }
       }
-      resolve(wrapNodeSocket(socket));
+      resolve(wrapNodeSocket(socket, CLIENT_HIGH_WATER));
     });
     socket.once("error", (err: Error & { code?: string }) => {
       clearTimeout(timer);
@@ -105,39 +109,4 @@ function describeDialError(
     return new LinkDownError(`connection refused by ${where}: is bondctl receive listening there?`);
   }
   return new LinkDownError(`cannot reach ${where}: ${code || err.message}`);
-}
-
-function wrapNodeSocket(socket: tls.TLSSocket): Transport {
-  const closeCbs: ((why: TransportClose) => void)[] = [];
-  let closed = false;
-  let lastError: string | undefined;
-  socket.on("error", (e: Error & { code?: string }) => {
-    lastError = e.code ?? e.message;
-  });
-  socket.on("close", () => {
-    if (closed) return;
-    closed = true;
-    for (const cb of closeCbs) cb({ error: lastError });
-  });
-  socket.setNoDelay(true);
-  return {
-    local: `${socket.localAddress}:${socket.localPort}`,
-    remote: `${socket.remoteAddress}:${socket.remotePort}`,
-    write: (bytes) => socket.write(bytes),
-    get queuedBytes() {
-      return socket.writableLength;
-    },
-    onData: (cb) => socket.on("data", (d: Uint8Array) => cb(d)),
-    onDrain: (cb) => socket.on("drain", cb),
-    onClose: (cb) => closeCbs.push(cb),
-    end: () =>
-      new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        closeCbs.push(() => resolve());
-        socket.end();
-        // A peer that never closes its side must not hold us forever.
-        Deno.unrefTimer(setTimeout(() => socket.destroy(), 2000));
-      }),
-    destroy: () => socket.destroy(),
-  };
 }

@@ -14,6 +14,18 @@ const PERMS = [
   "--allow-sys",
   "--allow-run",
 ];
+/**
+ * What each command is started with: `receive` with only what docs/SECURITY.md says it needs
+ * (so every end-to-end test proves that set is enough), the others with everything.
+ * @example
+ * ```ts
+ * permissionsFor(["receive", "--once"]); // ["--allow-net", "--allow-read", "--allow-write", "--allow-env"]
+ * ```
+ */
+export function permissionsFor(args: string[]): string[] {
+  if (args[0] === "receive") return ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+  return PERMS;
+}
 
 /** A running bondctl process with its stderr collected line by line. */
 export interface Proc {
@@ -44,7 +56,7 @@ export interface SpawnOptions {
  */
 export function spawnBondctl(args: string[], opts: SpawnOptions = {}): Proc {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...PERMS, MAIN, ...args],
+    args: ["run", "--quiet", ...permissionsFor(args), MAIN, ...args],
     stdin: opts.stdin ?? "null",
     stdout: opts.stdout ?? "null",
     stderr: "piped",
