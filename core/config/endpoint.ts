@@ -8,7 +8,6 @@
  * @module
  */
 
-import { isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from "node:net";
 import { OptionError } from "./units.ts";
 
 /**
@@ -56,8 +55,9 @@ export interface HostPortOptions {
  * ```
  */
 export function isIPv4(s: string): boolean {
-  // node:net's check is pure (no I/O) and is the same one `net.connect` applies.
-  return nodeIsIPv4(s);
+  const parts = s.split(".");
+  return parts.length === 4 &&
+    parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }
 
 /**
@@ -72,7 +72,25 @@ export function isIPv4(s: string): boolean {
  * ```
  */
 export function isIPv6(s: string): boolean {
-  return nodeIsIPv6(s);
+  const pct = s.indexOf("%");
+  // A zone (`%eth0`) names an interface: non-empty, no spaces, no further `%`.
+  if (pct >= 0 && !/^[^\s%]+$/.test(s.slice(pct + 1))) return false;
+  const addr = pct >= 0 ? s.slice(0, pct) : s;
+  const halves = addr.split("::");
+  if (halves.length > 2) return false;
+  const groups = (h: string) => (h === "" ? [] : h.split(":"));
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  const all = [...head, ...tail];
+  // An embedded IPv4 address may stand last, and counts as two groups.
+  let count = all.length;
+  if (count > 0 && all[count - 1].includes(".")) {
+    if (!isIPv4(all[count - 1])) return false;
+    all.pop();
+    count++;
+  }
+  if (!all.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
 }
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */

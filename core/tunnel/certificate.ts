@@ -15,7 +15,7 @@
 import { isHostName, isIPv4, isIPv6, OptionError } from "../config/mod.ts";
 
 /**
- * What {@link generateSelfSigned} returns: PEM texts ready for `Deno.listenTls` and the pin
+ * What {@link generateSelfSigned} returns: PEM texts ready for a TLS listener and the pin
  * that clients check.
  *
  * @example
@@ -255,7 +255,7 @@ function checkOptions(opts: SelfSignedOptions): void {
  *   days: 365,
  *   now: new Date(),
  * });
- * // Deno.listenTls({ port: 7443, cert: certPem, key: keyPem }); clients check `pin`.
+ * // Serve certPem and keyPem from the TLS listener; clients check `pin`.
  * ```
  */
 export async function generateSelfSigned(opts: SelfSignedOptions): Promise<SelfSigned> {
