@@ -79,6 +79,60 @@ export const CloseCode = {
 } as const;
 export type CloseCode = typeof CloseCode[keyof typeof CloseCode];
 
+/** Why a stream was reset (STREAM_CLOSE with the reset flag): its code. */
+export const StreamCode = {
+  /** Closed without a more precise reason. */
+  CLOSED: 0,
+  /** The destination refused the connection. */
+  REFUSED: 1,
+  /** The destination (or the source) broke its connection mid-stream. */
+  BROKEN: 2,
+  /** The relay's `--allow` rules do not permit this destination. */
+  NOT_ALLOWED: 3,
+  /** Too many streams open in this session. */
+  LIMIT: 4,
+  /** This side has nowhere to send such a stream (no stream output configured). */
+  NO_HANDLER: 5,
+  /** The stream's open header could not be read. */
+  BAD_HEADER: 6,
+  /** The destination's name did not resolve or its network is unreachable. */
+  UNREACHABLE: 7,
+  /** The destination did not answer in time. */
+  TIMEOUT: 8,
+} as const;
+
+/**
+ * Words for a stream code, for logs.
+ * @example
+ * ```ts
+ * streamCodeText(StreamCode.REFUSED); // "the destination refused the connection"
+ * ```
+ */
+export function streamCodeText(code: number): string {
+  switch (code) {
+    case StreamCode.CLOSED:
+      return "closed";
+    case StreamCode.REFUSED:
+      return "the destination refused the connection";
+    case StreamCode.BROKEN:
+      return "the connection broke";
+    case StreamCode.NOT_ALLOWED:
+      return "the destination is not allowed on the relay";
+    case StreamCode.LIMIT:
+      return "too many streams in this session";
+    case StreamCode.NO_HANDLER:
+      return "the other side takes no streams";
+    case StreamCode.BAD_HEADER:
+      return "the stream's header could not be read";
+    case StreamCode.UNREACHABLE:
+      return "the destination is unreachable";
+    case StreamCode.TIMEOUT:
+      return "the destination did not answer in time";
+    default:
+      return `stream code ${code}`;
+  }
+}
+
 /** The server's first frame on every new link: a fresh nonce for the client's proof. */
 export interface ChallengeFrame {
   type: "CHALLENGE";

@@ -1,7 +1,9 @@
 /**
- * One side of a bonded session, as a pure state machine: the links, one sending and one
- * receiving stream, the scheduler, timers and the closing handshake. The same code runs on
- * the sender and on the server, on real links and under simulation.
+ * One side of a bonded session, as a pure state machine: the links, the session's streams
+ * (stream 0, open from the start, and any number that either side opens: each with its own
+ * ordering and flow control, so a gap or a slow reader in one never holds up another), the
+ * scheduler, timers and the closing handshake. The same code runs on the sender and on the
+ * server, on real links and under simulation.
  *
  * The driver's loop, in order:
  * 1. `addLink()` / `removeLink()` / `setBlocked()` as connections open, break and fill up;
@@ -10,13 +12,16 @@
  * 4. `pollTransmit()` until null, writing each frame to its link;
  * 5. `takeOutput()` until null, writing each chunk to the output, then `outputDone()` once
  *    the stream's end has been written;
- * 6. `pollEvent()` until null (stalls, silent links, completion, failure);
+ * 6. `pollEvent()` until null (stalls, silent links, streams opened, reset or closed,
+ *    completion, failure);
  * 7. sleep until `nextTimeout()` or new I/O, then `handleTimeout(now)`.
+ * Other streams follow the same steps with their id: `openStream()`, `streamRoom()` /
+ * `streamPush()` / `endStream()`, `takeStreamOutput()` / `streamOutputDone()`, `resetStream()`.
  * Nothing here reads a clock or touches a socket.
  * @module
  */
 import type { CloseCode as CloseCodeT, Frame, LinkCaps } from "../frame/types.ts";
-import { CloseCode } from "../frame/types.ts";
+import { CloseCode, StreamCode, streamCodeText } from "../frame/types.ts";
 import { LinkEstimator } from "../scheduler/link_estimator.ts";
 import { arrivalMs } from "../scheduler/policy.ts";
 import type {
@@ -29,6 +34,13 @@ import type {
 import { type BlockRecord, OutboundStream } from "./outbound.ts";
 import { InboundStream } from "./inbound.ts";
 import { AdaptiveBuffer } from "../reorder/adaptive_buffer.ts";
+import {
+  decodeStreamHeader,
+  encodeStreamHeader,
+  StreamHeaderError,
+  type StreamKind,
+} from "./stream_header.ts";
+import { type SessionSide, StreamIds } from "./stream_ids.ts";
 
 /** Tunables of an endpoint. */
 export interface EndpointOptions {
@@ -54,6 +66,12 @@ export interface EndpointOptions {
   linkTimeoutMs: number;
   /** After sending CLOSE, wait at most this long for the peer's (ms). */
   lingerMs: number;
+  /** Which side this is: the client opens odd stream ids, the server even ones. */
+  side?: SessionSide;
+  /** Streams (besides stream 0) open at once; the peer's next one is refused. */
+  maxStreams?: number;
+  /** Each stream's receive buffer and send queue, besides stream 0's (bytes). */
+  streamBufferBytes?: number;
 }
 
 /** Sensible defaults for real links. */
@@ -65,6 +83,8 @@ export const DEFAULT_ENDPOINT_OPTIONS: Omit<EndpointOptions, "oui" | "policy"> =
   silenceMs: 10_000,
   linkTimeoutMs: 30_000,
   lingerMs: 2000,
+  maxStreams: 128,
+  streamBufferBytes: 1024 * 1024,
 };
 
 /** Something the driver must act on or report. */
@@ -73,6 +93,12 @@ export type EndpointEvent =
   | { type: "link-resumed"; index: number }
   | { type: "link-silent"; index: number }
   | { type: "link-error"; index: number; message: string }
+  /** The peer opened stream `id`: give it an output and an input, or reset it. */
+  | { type: "stream-opened"; id: number; kind: StreamKind; label: string }
+  /** Stream `id` was reset (by the peer, or here because of a bad header or a limit). */
+  | { type: "stream-reset"; id: number; code: number; byPeer: boolean; reason: string }
+  /** Stream `id` ended in order both ways; its output was closed. */
+  | { type: "stream-closed"; id: number }
   | { type: "complete" }
   | { type: "failed"; code: number; reason: string; byPeer: boolean };
 
@@ -92,6 +118,19 @@ interface Link extends LinkView {
   dataBytes: number;
 }
 
+/** Per-stream figures for reports (streams besides stream 0). */
+export interface StreamStats {
+  id: number;
+  kind: StreamKind;
+  label: string;
+  /** Bytes this side queued on the stream. */
+  bytesIn: number;
+  /** Bytes of the peer's handed to this side's output. */
+  bytesOut: number;
+  heldBytes: number;
+  queuedBytes: number;
+}
+
 /** Per-link figures for reports. */
 export interface LinkStats {
   index: number;
@@ -105,7 +144,36 @@ export interface LinkStats {
   inFlightBytes: number;
 }
 
-const STREAM = 0;
+/** One stream of the session: its two halves and how it was opened. */
+interface Stream {
+  id: number;
+  out: OutboundStream;
+  in: InboundStream;
+  kind: StreamKind;
+  label: string;
+  /** A peer's stream: header bytes gathered so far; null once the header was read. */
+  header: Uint8Array | null;
+  /** Bytes that came after the header in the same chunk, for the output first. */
+  early: Uint8Array | null;
+  /** The driver closed this stream's output. */
+  outputDone: boolean;
+}
+
+/** A reset this side sent, repeated until the peer confirms it. */
+interface PendingReset {
+  code: number;
+  sentAt: number;
+  tries: number;
+}
+
+/** The session's own stream, open from the start on both sides. */
+const MAIN = 0;
+/** A reset goes out again this often until confirmed (ms)... */
+const RESET_REPEAT_MS = 1000;
+/** ...at most this many times. */
+const RESET_TRIES = 30;
+/** An ACK that settles everything: for data of a stream that is already over. */
+const ALL_DONE = 0xffff_ffff;
 /** How often the adaptive buffer period is re-evaluated (ms). */
 const BUFFER_CHECK_MS = 1000;
 /** How old a block must be before a NACK re-sends it, while its link has no RTT yet (ms). */
@@ -125,8 +193,13 @@ export class BondEndpoint {
   #links = new Map<number, Link>();
   /** Links that ever existed, kept for the final report. */
   #history = new Map<number, Link>();
-  #out: OutboundStream;
-  #in: InboundStream;
+  #streams = new Map<number, Stream>();
+  /** The streams in scheduling order (round robin). */
+  #order: Stream[] = [];
+  #streamRr = 0;
+  #ids: StreamIds;
+  #resets = new Map<number, PendingReset>();
+  #bytesPushed = 0;
   #events: EndpointEvent[] = [];
   #outputDone = false;
   #closeSentAt: number | null = null;
@@ -144,16 +217,7 @@ export class BondEndpoint {
 
   constructor(opts: EndpointOptions, now: number) {
     this.#o = opts;
-    this.#out = new OutboundStream(STREAM, {
-      maxQueuedBytes: opts.maxQueuedBytes,
-      initialWindowBytes: Math.min(opts.maxBufferBytes, 4 * 1024 * 1024),
-    });
-    this.#in = new InboundStream(STREAM, {
-      maxBufferBytes: opts.maxBufferBytes,
-      bufferMs: opts.bufferMs,
-      ackEveryBlocks: 2,
-      ackDelayMs: 5,
-    });
+    this.#ids = new StreamIds(opts.side ?? "client");
     this.#noLinkSince = now;
     this.#lastHeardAt = now;
     this.#adaptive = new AdaptiveBuffer({
@@ -162,18 +226,34 @@ export class BondEndpoint {
       fixed: opts.bufferFixed ?? false,
     }, now);
     this.#peerBufferMs = opts.peerBufferMs ?? opts.bufferMs;
+    this.#addStream(MAIN, "bytes", "", opts.maxQueuedBytes, opts.maxBufferBytes, null);
   }
 
   get state(): "open" | "complete" | "failed" {
     return this.#state;
   }
-  /** The sending stream (for counters). */
+  /** Stream 0's sending half (for counters). */
   get outbound(): OutboundStream {
-    return this.#out;
+    return this.#main.out;
   }
-  /** The receiving stream (for counters). */
+  /** Stream 0's receiving half (for counters). */
   get inbound(): InboundStream {
-    return this.#in;
+    return this.#main.in;
+  }
+  get #main(): Stream {
+    return this.#streams.get(MAIN)!;
+  }
+  /** Streams open now besides stream 0, with their figures. */
+  streamStats(): StreamStats[] {
+    return this.#order.filter((s) => s.id !== MAIN).map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      label: s.label,
+      bytesIn: s.out.bytesIn,
+      bytesOut: s.in.bytesOut,
+      heldBytes: s.in.heldBytes,
+      queuedBytes: s.out.queuedBytes,
+    }));
   }
   /** Indices of the links that are connected now. */
   get linkIndices(): number[] {
@@ -218,9 +298,9 @@ export class BondEndpoint {
     if (!link) return;
     this.#links.delete(index);
     link.state = "down";
-    this.#applyCredits(this.#out.linkLost(index), now, "down");
+    for (const st of this.#order) this.#applyCredits(st.out.linkLost(index), now, "down");
     link.est.resetInFlight(now);
-    this.#in.dropLink(index);
+    for (const st of this.#order) st.in.dropLink(index);
     if (this.#links.size === 0) this.#noLinkSince = now;
   }
 
@@ -230,30 +310,102 @@ export class BondEndpoint {
     if (link) link.blocked = blocked;
   }
 
-  /** Input bytes the endpoint accepts now. */
+  /** Input bytes the endpoint accepts now (stream 0). */
   inputRoom(): number {
-    return this.#state === "open" ? this.#out.room() : 0;
+    return this.#state === "open" ? this.#main.out.room() : 0;
   }
   /** Queues input bytes (at most `inputRoom()`). */
   push(bytes: Uint8Array): void {
-    this.#out.push(bytes);
+    this.streamPush(MAIN, bytes);
   }
   /** The input has ended. */
   endInput(): void {
-    if (!this.#out.inputEnded) this.#out.end();
+    this.endStream(MAIN);
   }
 
   /** The next in-order chunk for the output, or null. */
   takeOutput(): Uint8Array | null {
-    return this.#in.takeOutput();
+    return this.#main.in.takeOutput();
   }
   /** True once every byte of the peer's stream has been taken and the end reached. */
   get outputComplete(): boolean {
-    return this.#in.finished;
+    return this.#main.in.finished;
+  }
+
+  /**
+   * Opens a stream to the peer and returns its id. `label` tells the peer what it is for (a
+   * destination); it travels as the stream's first bytes, so it is delivered like data.
+   */
+  openStream(kind: StreamKind, label: string): number {
+    if (this.#state !== "open") throw new Error("the session is over");
+    const id = this.#ids.allocate();
+    const size = this.#streamBytes();
+    const st = this.#addStream(id, kind, label, size, size, null);
+    const header = encodeStreamHeader({ kind, label });
+    st.out.push(header);
+    return id;
+  }
+  /** Is stream `id` open here? */
+  hasStream(id: number): boolean {
+    return this.#streams.has(id);
+  }
+  /** Input bytes stream `id` accepts now (0 once it is over). */
+  streamRoom(id: number): number {
+    const st = this.#streams.get(id);
+    return st && this.#state === "open" ? st.out.room() : 0;
+  }
+  /** Queues bytes on stream `id` (at most `streamRoom(id)`). */
+  streamPush(id: number, bytes: Uint8Array): void {
+    const st = this.#streams.get(id);
+    if (!st || st.out.inputEnded) return;
+    st.out.push(bytes);
+    this.#bytesPushed += bytes.length;
+  }
+  /** This side sends no more on stream `id` (a half-close: the peer's side may go on). */
+  endStream(id: number): void {
+    const st = this.#streams.get(id);
+    if (st && !st.out.inputEnded) st.out.end();
+  }
+  /** The next in-order chunk of stream `id` for its output, or null. */
+  takeStreamOutput(id: number): Uint8Array | null {
+    const st = this.#streams.get(id);
+    if (!st || st.header !== null) return null;
+    if (st.early) {
+      const first = st.early;
+      st.early = null;
+      return first;
+    }
+    return st.in.takeOutput();
+  }
+  /** Every byte the peer sent on stream `id` has been taken, and its end reached. */
+  streamOutputComplete(id: number): boolean {
+    const st = this.#streams.get(id);
+    return !!st && st.header === null && st.early === null && st.in.finished;
+  }
+  /** The driver has written and closed stream `id`'s output. */
+  streamOutputDone(id: number, now: number): void {
+    if (id === MAIN) return this.outputDone(now);
+    const st = this.#streams.get(id);
+    if (!st) return;
+    st.outputDone = true;
+    this.#checkStream(st);
+    this.#checkComplete(now);
+  }
+  /**
+   * Abandons stream `id` both ways (its destination refused or broke): the peer is told and
+   * drops it too. Stream 0 cannot be reset: the session's `fail()` ends it.
+   */
+  resetStream(id: number, code: number, now: number): void {
+    const st = this.#streams.get(id);
+    if (!st || id === MAIN) return;
+    this.#dropStream(st);
+    this.#sendReset(id, code, now);
+    this.#checkComplete(now);
   }
   /** The driver has written and closed the output after `outputComplete`. */
   outputDone(now: number): void {
     this.#outputDone = true;
+    this.#main.outputDone = true;
     this.#checkComplete(now);
   }
   /** The output cannot be written: the session fails and the peer is told why. */
@@ -283,39 +435,37 @@ export class BondEndpoint {
       link.state = "up";
       this.#events.push({ type: "link-resumed", index });
     }
-    if (
-      (frame.type === "DATA" || frame.type === "ACK" || frame.type === "NACK") &&
-      frame.streamId !== STREAM
-    ) {
-      // Streams other than 0 do not exist (yet): the frame costs its link, not the session.
-      this.#events.push({
-        type: "link-error",
-        index,
-        message: `${frame.type} for stream ${frame.streamId}, which does not exist`,
-      });
-      return;
-    }
     switch (frame.type) {
-      case "DATA":
+      case "DATA": {
+        const st = this.#streamForData(link, frame.streamId, frame.sendTs, now);
+        if (!st) return;
         try {
-          this.#in.onData(index, frame.seq, frame.payload, frame.fin, frame.sendTs, now);
-          this.#adaptive.observe(this.#in.lastExtraDelayMs, now);
+          st.in.onData(index, frame.seq, frame.payload, frame.fin, frame.sendTs, now);
+          this.#adaptive.observe(st.in.lastExtraDelayMs, now);
         } catch (e) {
           // The peer broke the stream's rules (data after its end...): the session is over.
           this.fail(CloseCode.PROTOCOL_ERROR, (e as Error).message, now);
           return;
         }
-        if (this.#in.ackDue(index, now)) this.#queueAck(link, now);
+        if (st.header !== null) this.#readHeader(st, now);
+        if (st.in.ackDue(index, now)) this.#queueAck(link, st, now);
+        this.#checkStream(st);
         return;
+      }
       case "ACK": {
         this.#rttSample(link, frame.echoTs, frame.ackDelayUs, now);
         link.est.onProgress(now);
-        this.#applyCredits(this.#out.onAck(frame.cumulative, frame.ranges, frame.windowBytes), now);
+        const st = this.#streamForControl(index, frame.type, frame.streamId);
+        if (!st) return;
+        this.#applyCredits(st.out.onAck(frame.cumulative, frame.ranges, frame.windowBytes), now);
+        this.#checkStream(st);
         this.#checkComplete(now);
         return;
       }
       case "NACK": {
-        const credits = this.#out.onNack(frame.ranges, now, (l) => {
+        const st = this.#streamForControl(index, frame.type, frame.streamId);
+        if (!st) return;
+        const credits = st.out.onNack(frame.ranges, now, (l) => {
           // A copy sent less than an RTT ago may still arrive. Before the link's first RTT
           // sample, assume a slow link: re-sending early doubles its load and, credited to the
           // copy, makes it look stalled.
@@ -338,12 +488,15 @@ export class BondEndpoint {
       case "BUFFER":
         this.#peerBufferMs = frame.bufferMs;
         return;
+      case "STREAM_CLOSE":
+        this.#onStreamClose(link, frame.streamId, frame.reset, frame.code, now);
+        return;
       case "CLOSE":
         if (frame.code === CloseCode.NORMAL) {
           // The peer closes normally only once it holds our whole stream: whatever ACK for
           // our last blocks was lost with a link, they arrived.
           this.#peerClosed = true;
-          this.#out.peerHasAll();
+          this.#main.out.peerHasAll();
           this.#checkComplete(now);
         } else if (this.#state === "open") {
           this.#state = "failed";
@@ -381,18 +534,20 @@ export class BondEndpoint {
     const copy = this.#copies.shift();
     if (copy) return copy;
     // 3. Data: re-sends, then new blocks, then the FIN, on the link the policy picks.
-    if (!this.#out.hasPending()) return null;
-    const resend = this.#out.peekResend();
+    const st = this.#nextStreamToSend();
+    if (!st) return null;
+    const out = st.out;
+    const resend = out.peekResend();
     const ctx = this.#policyContext(now);
     const choice = this.#o.policy.choose(links, {
       retransmit: resend !== null,
-      bytes: resend ? resend.payload.length : this.#out.queuedBytes,
+      bytes: resend ? resend.payload.length : out.queuedBytes,
       avoid: resend?.lostFrom,
     }, ctx);
     if (!choice) return null;
     const link = this.#links.get(choice.index);
     if (!link) return null;
-    const block = this.#out.nextBlock(choice.maxBytes);
+    const block = out.nextBlock(choice.maxBytes);
     if (!block) return null;
     const retransmit = block.sends > 0;
     // Predict before the send changes the link's queue: when would this block be late?
@@ -402,18 +557,42 @@ export class BondEndpoint {
     // An empty FIN counts as one byte in flight, so that a link holding only it can still be
     // found stalled (and the FIN sent again elsewhere).
     const inFlight = Math.max(1, block.payload.length);
-    this.#out.sent(block, link.index, link.est.onSend(inFlight, now));
+    out.sent(block, link.index, link.est.onSend(inFlight, now));
     block.dueAt = due;
     for (const index of choice.copies ?? []) {
       const other = this.#links.get(index);
       if (!other || other === link || other.state !== "up" || other.blocked) continue;
-      this.#out.sentCopy(block, index, other.est.onSend(inFlight, now));
-      this.#copies.push(this.#dataTransmit(other, block, retransmit, now));
+      out.sentCopy(block, index, other.est.onSend(inFlight, now));
+      this.#copies.push(this.#dataTransmit(other, st.id, block, retransmit, now));
     }
-    return this.#dataTransmit(link, block, retransmit, now);
+    return this.#dataTransmit(link, st.id, block, retransmit, now);
   }
 
-  #dataTransmit(link: Link, block: BlockRecord, retransmit: boolean, now: number): Transmit {
+  /**
+   * The stream whose block goes next: any re-send first (a gap holds up its reader), then the
+   * streams with new data in turn, so that one busy stream cannot starve the others.
+   */
+  #nextStreamToSend(): Stream | null {
+    const order = this.#order;
+    if (order.length === 1) return order[0].out.hasPending() ? order[0] : null;
+    for (const st of order) if (st.out.peekResend()) return st;
+    for (let i = 0; i < order.length; i++) {
+      const st = order[(this.#streamRr + i) % order.length];
+      if (st.out.hasPending()) {
+        this.#streamRr = (this.#streamRr + i + 1) % order.length;
+        return st;
+      }
+    }
+    return null;
+  }
+
+  #dataTransmit(
+    link: Link,
+    streamId: number,
+    block: BlockRecord,
+    retransmit: boolean,
+    now: number,
+  ): Transmit {
     link.lastSendAt = now;
     link.dataBytes += block.payload.length;
     return {
@@ -421,7 +600,7 @@ export class BondEndpoint {
       frame: {
         type: "DATA",
         vpn: this.#vpn(link.index),
-        streamId: STREAM,
+        streamId,
         seq: block.seq,
         sendTs: usClock(now),
         fin: block.fin,
@@ -435,16 +614,18 @@ export class BondEndpoint {
   #policyContext(now: number): PolicyContext {
     const m = this.#meter;
     if (now - m.at >= 250) {
-      const sample = ((this.#out.bytesIn - m.bytes) * 8 * 1000) / (now - m.at);
+      const sample = ((this.#bytesPushed - m.bytes) * 8 * 1000) / (now - m.at);
       m.rateBps = m.rateBps === 0 ? sample : 0.5 * m.rateBps + 0.5 * sample;
       m.at = now;
-      m.bytes = this.#out.bytesIn;
+      m.bytes = this.#bytesPushed;
     }
+    let queued = 0;
+    for (const st of this.#order) queued += st.out.queuedBytes;
     return {
       now,
       bufferMs: this.#peerBufferMs,
       inputRateBps: m.rateBps,
-      queuedBytes: this.#out.queuedBytes,
+      queuedBytes: queued,
     };
   }
 
@@ -466,10 +647,17 @@ export class BondEndpoint {
       if (x !== null && (t === null || x < t)) t = x;
     };
     if (this.#state === "open") {
-      at(this.#in.nextTimeout());
+      let windowUpdate = false;
+      for (const st of this.#order) {
+        at(st.in.nextTimeout());
+        windowUpdate ||= st.in.windowUpdateDue;
+      }
+      for (const r of this.#resets.values()) at(r.sentAt + RESET_REPEAT_MS);
       for (const l of this.#links.values()) {
         if (l.state === "up") at(l.est.stallDeadline());
-        if (this.#o.policy.hedgeLate) at(this.#out.nextDue(l.index));
+        if (this.#o.policy.hedgeLate) {
+          for (const st of this.#order) at(st.out.nextDue(l.index));
+        }
         // A PING is due only where one can go: a full link would keep this deadline in the
         // past and spin the driver's timer.
         if (l.control.length === 0 && !l.blocked) at(l.lastSendAt + this.#o.pingIntervalMs);
@@ -479,7 +667,7 @@ export class BondEndpoint {
       if (this.#links.size > 0) at(this.#nextBufferCheck);
       if (this.#closeSentAt !== null) at(this.#closeSentAt + this.#o.lingerMs);
       // Due at once, but only where it can go: with no link it waits for one (no spin).
-      if (this.#in.windowUpdateDue && this.#links.size > 0) at(0);
+      if (windowUpdate && this.#links.size > 0) at(0);
     }
     return t;
   }
@@ -487,18 +675,25 @@ export class BondEndpoint {
   /** Does whatever time has made due: ACKs, NACKs, PINGs, stalls, silence, give-up. */
   handleTimeout(now: number): void {
     if (this.#state !== "open") return;
-    for (const link of this.#links.values()) {
-      if (this.#in.ackDue(link.index, now)) this.#queueAck(link, now);
+    for (const st of this.#order) {
+      for (const link of this.#links.values()) {
+        if (st.in.ackDue(link.index, now)) this.#queueAck(link, st, now);
+      }
+      if (st.in.windowUpdateDue) {
+        const best = this.#fastestLink();
+        if (best) this.#queueAck(best, st, now);
+      }
     }
-    if (this.#in.windowUpdateDue) {
-      const best = this.#fastestLink();
-      if (best) this.#queueAck(best, now);
+    for (const [id, r] of this.#resets) {
+      if (now < r.sentAt + RESET_REPEAT_MS) continue;
+      if (r.tries >= RESET_TRIES) this.#resets.delete(id);
+      else this.#sendReset(id, r.code, now);
     }
     if (now >= this.#nextBufferCheck) {
       this.#nextBufferCheck = now + BUFFER_CHECK_MS;
       if (this.#adaptive.update(now)) {
         // The sender schedules against our period: tell it on the quickest link.
-        this.#in.setBufferMs(this.#adaptive.currentMs);
+        for (const st of this.#order) st.in.setBufferMs(this.#adaptive.currentMs);
         const best = this.#fastestLink();
         if (best) {
           best.control.push({
@@ -509,26 +704,29 @@ export class BondEndpoint {
         }
       }
     }
-    const gaps = this.#in.overdueGaps(now);
-    if (gaps.length > 0) {
+    for (const st of this.#order) {
+      const gaps = st.in.overdueGaps(now);
+      if (gaps.length === 0) continue;
       const best = this.#fastestLink();
       if (best) {
         best.control.push({
           type: "NACK",
           vpn: this.#vpn(best.index),
-          streamId: STREAM,
+          streamId: st.id,
           ranges: gaps,
         });
       }
     }
     if (this.#o.policy.hedgeLate) {
-      for (const link of this.#links.values()) {
-        for (
-          let rec = this.#out.firstLate(link.index, now);
-          rec;
-          rec = this.#out.firstLate(link.index, now)
-        ) {
-          this.#out.hedge(rec);
+      for (const st of this.#order) {
+        for (const link of this.#links.values()) {
+          for (
+            let rec = st.out.firstLate(link.index, now);
+            rec;
+            rec = st.out.firstLate(link.index, now)
+          ) {
+            st.out.hedge(rec);
+          }
         }
       }
     }
@@ -536,7 +734,9 @@ export class BondEndpoint {
       if (link.state === "up" && link.est.isStalled(now)) {
         // Acknowledgements stopped: what this link holds goes out again elsewhere.
         link.state = "stalled";
-        this.#applyCredits(this.#out.linkLost(link.index), now, "stall");
+        for (const st of this.#order) {
+          this.#applyCredits(st.out.linkLost(link.index), now, "stall");
+        }
         this.#events.push({ type: "link-stalled", index: link.index });
       }
       if (now >= link.lastRecvAt + this.#o.silenceMs) {
@@ -583,7 +783,10 @@ export class BondEndpoint {
 
   #checkComplete(now: number): void {
     if (this.#state !== "open") return;
-    const localDone = this.#out.finished && this.#in.finished && this.#outputDone;
+    // Every other stream must be over too: the session ends when nothing is left in it.
+    const main = this.#main;
+    const localDone = main.out.finished && main.in.finished && this.#outputDone &&
+      this.#streams.size === 1;
     if (!localDone) return;
     if (this.#closeSentAt === null) {
       for (const link of this.#links.values()) link.control.push(this.#closeFrame(link.index));
@@ -599,9 +802,235 @@ export class BondEndpoint {
     return { type: "CLOSE", vpn: this.#vpn(index), code: CloseCode.NORMAL, reason: "complete" };
   }
 
-  #queueAck(link: Link, now: number): void {
-    const ack = this.#in.makeAck(link.index, now);
-    link.control.push({ type: "ACK", vpn: this.#vpn(link.index), streamId: STREAM, ...ack });
+  #queueAck(link: Link, st: Stream, now: number): void {
+    const ack = st.in.makeAck(link.index, now);
+    link.control.push({ type: "ACK", vpn: this.#vpn(link.index), streamId: st.id, ...ack });
+  }
+
+  /** Each stream's receive buffer and send queue (bytes), besides stream 0's. */
+  #streamBytes(): number {
+    return this.#o.streamBufferBytes ?? DEFAULT_ENDPOINT_OPTIONS.streamBufferBytes!;
+  }
+
+  #addStream(
+    id: number,
+    kind: StreamKind,
+    label: string,
+    queueBytes: number,
+    bufferBytes: number,
+    header: Uint8Array | null,
+  ): Stream {
+    const st: Stream = {
+      id,
+      kind,
+      label,
+      header,
+      early: null,
+      outputDone: false,
+      out: new OutboundStream(id, {
+        maxQueuedBytes: queueBytes,
+        initialWindowBytes: Math.min(bufferBytes, 4 * 1024 * 1024),
+      }),
+      in: new InboundStream(id, {
+        maxBufferBytes: bufferBytes,
+        bufferMs: this.#adaptive.currentMs,
+        ackEveryBlocks: 2,
+        ackDelayMs: 5,
+      }),
+    };
+    this.#streams.set(id, st);
+    this.#order.push(st);
+    return st;
+  }
+
+  /** Forgets a stream (both halves), for good. */
+  #dropStream(st: Stream): void {
+    this.#streams.delete(st.id);
+    this.#order = this.#order.filter((s) => s !== st);
+    this.#streamRr = 0;
+    if (!this.#ids.isLocal(st.id)) this.#ids.closed(st.id);
+    // Its blocks in flight no longer count against their links.
+    for (const link of this.#links.values()) {
+      for (const c of st.out.linkLost(link.index)) {
+        const l = this.#links.get(c.link);
+        if (l) l.est.onLost(c.stamp);
+      }
+    }
+  }
+
+  /** A stream that is over both ways, with its output closed, leaves the session. */
+  #checkStream(st: Stream): void {
+    if (st.id === MAIN || !st.outputDone || !st.out.finished || !st.in.finished) return;
+    this.#dropStream(st);
+    this.#events.push({ type: "stream-closed", id: st.id });
+  }
+
+  /**
+   * The stream a DATA frame belongs to: a peer's new stream opens here, within the limit. Data
+   * for a stream that is over gets an ACK that settles everything (the ACK of its last blocks
+   * may have been lost with a link) and goes no further.
+   */
+  #streamForData(link: Link, id: number, sendTs: number, now: number): Stream | null {
+    const known = this.#streams.get(id);
+    if (known) return known;
+    const closedAck = () => {
+      link.control.push({
+        type: "ACK",
+        vpn: this.#vpn(link.index),
+        streamId: id,
+        cumulative: ALL_DONE,
+        ranges: [],
+        windowBytes: 0,
+        echoTs: sendTs,
+        ackDelayUs: 0,
+      });
+    };
+    if (this.#ids.isLocal(id)) {
+      if (this.#ids.wasAllocated(id)) closedAck();
+      else this.#linkError(link.index, `DATA for stream ${id}, which was never opened`);
+      return null;
+    }
+    switch (this.#ids.classifyPeer(id)) {
+      case "closed":
+        closedAck();
+        return null;
+      case "invalid":
+        this.#linkError(link.index, `DATA for stream ${id}, which the peer may not open`);
+        return null;
+      case "new":
+        break;
+    }
+    if (this.#state !== "open") return null;
+    if (this.#ids.openCount >= (this.#o.maxStreams ?? DEFAULT_ENDPOINT_OPTIONS.maxStreams!)) {
+      this.#ids.opened(id);
+      this.#ids.closed(id);
+      this.#sendReset(id, StreamCode.LIMIT, now);
+      this.#events.push({
+        type: "stream-reset",
+        id,
+        code: StreamCode.LIMIT,
+        byPeer: false,
+        reason: `the peer opened more than ${this.#o.maxStreams} streams at once`,
+      });
+      return null;
+    }
+    this.#ids.opened(id);
+    const size = this.#streamBytes();
+    return this.#addStream(id, "bytes", "", size, size, new Uint8Array(0));
+  }
+
+  /** The stream an ACK or NACK is about; null (ignored) when it is over or never existed. */
+  #streamForControl(index: number, type: string, id: number): Stream | null {
+    const st = this.#streams.get(id);
+    if (st) return st;
+    const valid = this.#ids.isLocal(id)
+      ? this.#ids.wasAllocated(id)
+      : this.#ids.classifyPeer(id) === "closed";
+    if (!valid) this.#linkError(index, `${type} for stream ${id}, which does not exist`);
+    return null;
+  }
+
+  /** Gathers a peer stream's header from its first bytes; announces the stream once read. */
+  #readHeader(st: Stream, now: number): void {
+    for (let c = st.in.takeOutput(); c; c = st.in.takeOutput()) {
+      const all = new Uint8Array(st.header!.length + c.length);
+      all.set(st.header!);
+      all.set(c, st.header!.length);
+      let got;
+      try {
+        got = decodeStreamHeader(all);
+      } catch (e) {
+        const reason = e instanceof StreamHeaderError ? e.message : String(e);
+        this.#dropStream(st);
+        this.#sendReset(st.id, StreamCode.BAD_HEADER, now);
+        this.#events.push({
+          type: "stream-reset",
+          id: st.id,
+          code: StreamCode.BAD_HEADER,
+          byPeer: false,
+          reason,
+        });
+        return;
+      }
+      if (!got) {
+        st.header = all;
+        continue;
+      }
+      st.header = null;
+      st.kind = got.header.kind;
+      st.label = got.header.label;
+      st.early = got.rest.length > 0 ? got.rest : null;
+      this.#events.push({ type: "stream-opened", id: st.id, kind: st.kind, label: st.label });
+      return;
+    }
+    // The header may be complete with nothing after it only when its end arrives; a stream
+    // that ends inside its header is reset.
+    if (st.in.finished && st.header !== null) {
+      this.#dropStream(st);
+      this.#sendReset(st.id, StreamCode.BAD_HEADER, now);
+      this.#events.push({
+        type: "stream-reset",
+        id: st.id,
+        code: StreamCode.BAD_HEADER,
+        byPeer: false,
+        reason: "the stream ended inside its header",
+      });
+    }
+  }
+
+  /** STREAM_CLOSE: a reset from the peer (answered with a confirmation), or the confirmation of ours. */
+  #onStreamClose(link: Link, id: number, reset: boolean, code: number, now: number): void {
+    if (id === MAIN) {
+      this.#linkError(link.index, "STREAM_CLOSE for stream 0, which only CLOSE can end");
+      return;
+    }
+    if (!reset) {
+      this.#resets.delete(id);
+      return;
+    }
+    const st = this.#streams.get(id);
+    if (st) {
+      this.#dropStream(st);
+      this.#events.push({
+        type: "stream-reset",
+        id,
+        code,
+        byPeer: true,
+        reason: streamCodeText(code),
+      });
+      this.#checkComplete(now);
+    } else if (!this.#ids.isLocal(id) && this.#ids.classifyPeer(id) === "new") {
+      // Reset before its first data arrived: the id is used up all the same.
+      this.#ids.opened(id);
+      this.#ids.closed(id);
+    }
+    link.control.push({
+      type: "STREAM_CLOSE",
+      vpn: this.#vpn(link.index),
+      streamId: id,
+      reset: false,
+      code,
+    });
+  }
+
+  /** Sends (again) a reset of stream `id` on the quickest link, until the peer confirms. */
+  #sendReset(id: number, code: number, now: number): void {
+    const prev = this.#resets.get(id);
+    this.#resets.set(id, { code, sentAt: now, tries: (prev?.tries ?? 0) + 1 });
+    const best = this.#fastestLink();
+    if (!best) return;
+    best.control.push({
+      type: "STREAM_CLOSE",
+      vpn: this.#vpn(best.index),
+      streamId: id,
+      reset: true,
+      code,
+    });
+  }
+
+  #linkError(index: number, message: string): void {
+    // A frame about a stream that never existed: it costs its link, not the session.
+    this.#events.push({ type: "link-error", index, message });
   }
 
   #rttSample(link: Link, echoTs: number, ackDelayUs: number, now: number): void {

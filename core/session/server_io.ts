@@ -313,6 +313,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     }
     const endpoint = new BondEndpoint({
       ...DEFAULT_ENDPOINT_OPTIONS,
+      side: "server",
       oui: o.oui,
       policy: o.makePolicy(),
       bufferMs: o.bufferMs,

@@ -278,6 +278,11 @@ export interface SideSpec {
   input?: Uint8Array;
   /** Output pace in Mbit/s; absent: the output takes everything at once. */
   outputMbps?: number;
+  /**
+   * Drives this side's other streams (opens, feeds, drains, resets) at step 5 of every pass;
+   * returns how much it moved (0 when idle), so that the instant goes on while it works.
+   */
+  streams?: (side: SimSide, now: number) => number;
 }
 
 /** An event and when it happened. */
@@ -310,6 +315,7 @@ export class SimSide {
   #outBytesPerMs: number | null;
   #writerFreeAt = 0;
   #outputDone = false;
+  #streams: ((side: SimSide, now: number) => number) | null;
 
   constructor(
     name: "client" | "server",
@@ -319,7 +325,8 @@ export class SimSide {
     now: number,
   ) {
     this.name = name;
-    this.ep = new BondEndpoint(opts, now);
+    this.ep = new BondEndpoint({ ...opts, side: name }, now);
+    this.#streams = spec.streams ?? null;
     this.#input = spec.input ?? new Uint8Array(0);
     this.#outBytesPerMs = spec.outputMbps === undefined ? null : mbpsToBytesPerMs(spec.outputMbps);
     this.#rand = rand;
@@ -344,6 +351,11 @@ export class SimSide {
   /** Events of one type, with their times. */
   eventsOf<T extends EndpointEvent["type"]>(type: T): TimedEvent[] {
     return this.events.filter((e) => e.event.type === type);
+  }
+
+  /** Step 5, for the test's own streams: returns how much it moved. */
+  streams(now: number): number {
+    return this.#streams ? this.#streams(this, now) : 0;
   }
 
   /** Step 5: pushes input while there is room; returns the bytes pushed. */
@@ -628,6 +640,7 @@ export class SimPair {
         if (t !== null && t <= now) side.ep.handleTimeout(now);
         // 5. input
         moved += side.feed();
+        moved += side.streams(now);
         // 6. transmit
         for (let tx = side.ep.pollTransmit(now); tx; tx = side.ep.pollTransmit(now)) {
           moved++;
