@@ -3,7 +3,7 @@
  * how errors become exit codes (usage 2, runtime 1, one line; a stack only with --debug).
  * @module
  */
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { z } from "zod";
 import {
   OptionError,
@@ -27,8 +27,10 @@ function arg<T>(parse: (s: string) => T): (s: string) => T {
     try {
       return parse(s);
     } catch (e) {
-      if (e instanceof OptionError || e instanceof z.ZodError) {
-        throw new InvalidArgumentError(e.message);
+      if (e instanceof OptionError) throw new InvalidArgumentError(e.message);
+      // A ZodError's own message is its issues as JSON, over several lines.
+      if (e instanceof z.ZodError) {
+        throw new InvalidArgumentError(e.issues.map((i) => i.message).join("; "));
       }
       throw e;
     }
@@ -116,18 +118,128 @@ export async function loadOptionalToken(
   }
   if (text === undefined) return null;
   if (text.length === 0) throw new UserError(`the token from ${from} is empty`);
+  redactSecret(text);
   return new TextEncoder().encode(text);
 }
 
-/** A logger on stderr. */
-export function stderrLogger(opts: { quiet?: boolean; debug?: boolean }, who: string): Logger {
-  const write = (level: string, msg: string) =>
-    console.error(`bondctl ${who}: ${level ? level + ": " : ""}${msg}`);
-  return {
-    info: (m) => void (!opts.quiet && write("", m)),
-    warn: (m) => write("warning", m),
-    debug: (m) => void (opts.debug && write("debug", m)),
+/** How log lines look: `text` (`bondctl receive: ...`) or `json` (one object a line). */
+export type LogFormat = "text" | "json";
+export const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
+
+/** What a logger is told by the command's flags. */
+export interface LogOptions {
+  quiet?: boolean;
+  debug?: boolean;
+  logFormat?: string;
+}
+
+/** The format of the last logger made (for errors and notices printed outside a logger). */
+let currentFormat: LogFormat = "text";
+/** Texts never written to a log (the shared token), whatever a message holds. */
+const secrets = new Set<string>();
+
+/**
+ * Never log `text`: from now on it is written as `[redacted]`. Short texts are ignored (they
+ * would redact ordinary words); a token is at least 16 characters.
+ * @example
+ * ```ts
+ * redactSecret(tokenText);
+ * ```
+ */
+export function redactSecret(text: string): void {
+  if (text.length >= 8) secrets.add(text);
+}
+
+/**
+ * A logger that writes lines through `write`: text as always, or JSON objects
+ * `{ts, level, msg, cmd, session?}` with levels debug, info, warn (and error from main).
+ * @example
+ * ```ts
+ * const log = makeLogger({ logFormat: "json" }, "receive", (l) => lines.push(l));
+ * ```
+ */
+export function makeLogger(
+  opts: LogOptions,
+  who: string,
+  write: (line: string) => void,
+  now: () => Date = () => new Date(),
+): Logger {
+  const format: LogFormat = opts.logFormat === "json" ? "json" : "text";
+  currentFormat = format;
+  const line = (level: "debug" | "info" | "warn", msg: string) => {
+    write(formatLine(format, who, level, msg, now()));
   };
+  return {
+    info: (m) => void (!opts.quiet && line("info", m)),
+    warn: (m) => line("warn", m),
+    debug: (m) => void (opts.debug && line("debug", m)),
+  };
+}
+
+function formatLine(
+  format: LogFormat,
+  who: string,
+  level: "debug" | "info" | "warn" | "error",
+  raw: string,
+  at: Date,
+): string {
+  let msg = raw;
+  for (const s of secrets) msg = msg.replaceAll(s, "[redacted]");
+  if (format === "text") {
+    const tag = level === "info" ? "" : `${level === "warn" ? "warning" : level}: `;
+    return who === "" ? `bondctl: ${tag}${msg}` : `bondctl ${who}: ${tag}${msg}`;
+  }
+  const session = /\bsession ([0-9a-f]{12})\b/.exec(msg)?.[1];
+  return JSON.stringify({
+    ts: at.toISOString(),
+    level,
+    msg,
+    cmd: who || "bondctl",
+    ...(session ? { session } : {}),
+  });
+}
+
+/**
+ * `--log-format text|json`, for a command that logs.
+ * @example
+ * ```ts
+ * command.addOption(logFormatOption());
+ * ```
+ */
+export function logFormatOption() {
+  return new Option(
+    "--log-format <format>",
+    'log lines as text, or as JSON objects one a line ({"ts", "level", "msg", "cmd"})',
+  ).choices(["text", "json"] as const).default("text" as const);
+}
+
+/** A logger on stderr, in the format of `--log-format`. */
+export function stderrLogger(opts: LogOptions, who: string): Logger {
+  return makeLogger(opts, who, (l) => console.error(l));
+}
+
+/**
+ * A line that is printed even with --quiet (the pin, the address listened on), in the
+ * format of the command's logger.
+ * @example
+ * ```ts
+ * announce("receive", `listening on ${addr}`);
+ * ```
+ */
+export function announce(who: string, msg: string): void {
+  console.error(formatLine(currentFormat, who, "info", msg, new Date()));
+}
+
+/**
+ * The one line for an error that ends the command: `bondctl: error: ...`, or a JSON object
+ * with level "error" when the command logs JSON.
+ * @example
+ * ```ts
+ * console.error(errorLine("no token"));
+ * ```
+ */
+export function errorLine(msg: string): string {
+  return formatLine(currentFormat, "", "error", msg, new Date());
 }
 
 /** Reads a file the user named, with the flag in the message. */

@@ -11,6 +11,8 @@ import { benchCommand } from "./commands/bench.ts";
 import { linksCommand } from "./commands/links.ts";
 import { VERSION } from "./version.ts";
 import { completionsCommand } from "./commands/completions.ts";
+import { ConfigError, withConfig } from "./config.ts";
+import { errorLine } from "./common.ts";
 
 const EXAMPLES = `
 Examples:
@@ -38,8 +40,8 @@ export function buildProgram(): Command<[], Record<string, unknown>> {
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", EXAMPLES)
-    .addCommand(sendCommand())
-    .addCommand(receiveCommand())
+    .addCommand(withConfig(sendCommand()))
+    .addCommand(withConfig(receiveCommand()))
     .addCommand(linksCommand())
     .addCommand(benchCommand())
     .addCommand(simulateCommand())
@@ -70,7 +72,9 @@ export async function main(args: string[]): Promise<number> {
       return 2;
     }
     const msg = e instanceof Error ? e.message : String(e);
-    console.error(`bondctl: error: ${msg}`);
+    console.error(errorLine(msg));
+    // A bad --config file or BONDCTL_* variable is a usage error, like a bad flag.
+    if (e instanceof ConfigError) return 2;
     if (debug && e instanceof Error && e.stack) console.error(e.stack);
     return 1;
   }

@@ -39,6 +39,7 @@ import {
 import { requireRoot } from "../../core/bench/netns_io.ts";
 import { type ContenderRun, runContender } from "../../core/bench/run_io.ts";
 import { durationArg, sizeArg, UserError } from "../common.ts";
+import { ProgressLine, StepsProgress } from "../live_view_io.ts";
 import { selfCommand } from "./demo.ts";
 
 const EXAMPLES = `
@@ -204,7 +205,10 @@ export function benchCommand() {
       if (!opts.links) {
         throw new UserError("give --links SPECS, e.g. --links 20mbit,10mbit (see --help)");
       }
-      const log = (line: string) => void (!opts.quiet && console.error(`bondctl bench: ${line}`));
+      // On a terminal, a progress line (contender, elapsed of the planned total) under the log.
+      const bar = new ProgressLine({ quiet: opts.quiet });
+      const log = (line: string) =>
+        void (!opts.quiet && bar.above(() => console.error(`bondctl bench: ${line}`)));
       const links = await loadLinks(opts.links, opts.lab);
       const durationMs = opts.duration;
       let faults: Fault[];
@@ -258,6 +262,7 @@ export function benchCommand() {
       Deno.addSignalListener("SIGINT", onSignal);
       Deno.addSignalListener("SIGTERM", onSignal);
       const runs: ContenderRun[] = [];
+      let steps: StepsProgress | null = null;
       const quantiles = new Map<string, (q: number) => number>();
       try {
         const tokenFile = `${dir}/token`;
@@ -273,6 +278,7 @@ export function benchCommand() {
           })
           : loopbackLab(links, opts.seed);
         for (const f of faults) log(`fault planned: ${describeFault(f)}`);
+        steps = new StepsProgress(bar, "bench", contenders.length, durationMs);
         for (const [i, c] of contenders.entries()) {
           const skip = c.kind !== "bond" && !pipe
             ? "the kernel contenders' socket program runs under deno, which is not here"
@@ -285,6 +291,7 @@ export function benchCommand() {
             continue;
           }
           log(`[${i + 1}/${contenders.length}] ${c.name}: running for ${durationMs / 1000} s`);
+          steps.step(i, c.name);
           const r = await runContender({
             lab,
             contender: c,
@@ -315,6 +322,7 @@ export function benchCommand() {
         if (e instanceof BenchError) throw new UserError(e.message);
         throw e;
       } finally {
+        steps?.stop();
         for (const c of children) {
           try {
             c.kill("SIGKILL");

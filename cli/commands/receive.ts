@@ -3,8 +3,15 @@
  * the buffer period and writes it to --output; sends --input back the same way.
  * @module
  */
-import { Command, Option } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { DEFAULT_VPN_OUI } from "../../core/frame/constants.ts";
+import { type OutputTarget, parseOutputTarget } from "../../core/config/stream_url.ts";
+import { OptionError } from "../../core/config/units.ts";
+import { type AllowRule, parseAllowRule } from "../../core/streams/allow_rules.ts";
+import { relayAcceptor } from "../../core/streams/relay_streams_io.ts";
+import { StreamCounters } from "../../core/streams/stream_counters.ts";
+import { tcpSink } from "../../core/streams/tcp_io.ts";
+import { noByteStreamSink, UdpCounters, udpOutput } from "../../core/streams/udp_io.ts";
 import { type RunningServer, startServer } from "../../core/session/server_io.ts";
 import { openSink, openSource } from "../../core/session/stream_io.ts";
 import {
@@ -25,12 +32,20 @@ import { checkCertificatePair } from "../../core/tunnel/tls_server_io.ts";
 import type { Logger } from "../../core/session/driver_io.ts";
 import { createPolicy, isReference, policyNames } from "../../core/scheduler/registry.ts";
 import { generateSelfSigned } from "../../core/tunnel/certificate.ts";
+import { renderRelayMetrics } from "../../core/metrics/relay_metrics.ts";
+import { serveMetrics } from "../metrics_io.ts";
+import { realClock } from "../../core/session/driver_io.ts";
+import { StatusMonitor } from "../status_monitor_io.ts";
+import { relaySources } from "../status_sources.ts";
+import { VERSION } from "../version.ts";
 import {
+  announce,
   countArg,
   dropPermissionsExcept,
   durationArg,
   hostPortArg,
   loadOptionalToken,
+  logFormatOption,
   ouiArg,
   readUserFile,
   showHostPort,
@@ -51,10 +66,19 @@ Examples:
   # serve a file to the sender (the reverse direction; the sender uses --output)
   bondctl receive --listen 0.0.0.0:7443 --self-signed --token-file token --input big.iso --once
 
+  # live UDP (MPEG-TS, SRT) from a sender's --input udp-listen://: each datagram stream gets
+  # its own socket to the target, and the target's replies go back on it
+  bondctl receive --listen 0.0.0.0:7443 --cert server.pem --key server.key \\
+    --token-file /etc/bondctl/token --output udp://127.0.0.1:9000
+
   # many senders, each with its own token, each session to its own file; kill -HUP reloads
   # the clients file and the certificate (a client taken out of the file is cut off at once)
   bondctl receive --listen 0.0.0.0:7443 --cert server.pem --key server.key \\
     --clients /etc/bondctl/clients.json --output '/srv/streams/{client}-{session}.ts'
+
+  # everything from a file (deploy/examples/receive.toml), Prometheus metrics on
+  # http://127.0.0.1:9090/metrics and /healthz, logs as JSON lines
+  bondctl receive --config /etc/bondctl/receive.toml --metrics 127.0.0.1:9090 --log-format json
 
 --clients FILE is JSON: {"clients": [{"name": "van-1", "token": "..."}, ...]}; names are
 letters, digits, '.', '_' and '-'; tokens at least 16 characters. The shared token
@@ -108,9 +132,23 @@ export function receiveCommand() {
       "the shared secret (visible to every user in `ps`: prefer --token-file)",
     )
     .option(
-      "--output <file>",
-      "where the reassembled stream goes: - for stdout, or a file ({client}, {session}, {date})",
+      "--output <file|url>",
+      "where the reassembled stream goes: - for stdout, a file ({client}, {session}, {date}), " +
+        "or tcp://HOST:PORT (one connection per session, and per stream a sender intercepts), " +
+        "or udp://HOST:PORT (a socket per datagram stream of a sender's udp-listen://)",
       "-",
+    )
+    .option(
+      "--allow <host:ports>",
+      "where SOCKS streams may go (repeat): a name, *.domain, an address or a CIDR, with " +
+        "ports (*, 443, 80,443, 8000-8100); nothing is allowed without it",
+      collectAllow,
+    )
+    .option(
+      "--dial-timeout <duration>",
+      "how long a connection to a stream's destination may take",
+      durationArg(100, 600_000),
+      10_000,
     )
     .option("--input <file>", "what to send back to the sender: a file, or - for stdin")
     .option(
@@ -184,13 +222,32 @@ export function receiveCommand() {
       durationArg(1000),
       30_000,
     )
-    .option("-q, --quiet", "only warnings and errors")
+    .option(
+      "--stats <file|->",
+      "append every session's figures as a JSON line every second (- for stdout, with " +
+        "--output FILE; docs/STATS.md)",
+    )
+    .option("-q, --quiet", "only warnings and errors (no live view)")
     .option("--debug", "more detail, and stack traces on errors")
+    .addOption(logFormatOption())
+    .option(
+      "--metrics <host:port>",
+      "serve Prometheus metrics at /metrics and a health check at /healthz, e.g. 127.0.0.1:9090",
+      hostPortArg(true),
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (opts) => {
       // Listening, files and BONDCTL_TOKEN; never processes, FFI or system information.
       dropPermissionsExcept(["net", "read", "write", "env"]);
-      const log = stderrLogger(opts, "receive");
+      // The live view and --stats; log lines go above the live view.
+      const monitor = await StatusMonitor.start({
+        role: "receive",
+        quiet: opts.quiet,
+        stats: opts.stats,
+        output: opts.output,
+        log: stderrLogger(opts, "receive"),
+      });
+      const log = monitor.log;
       const credentials = await loadCredentials(opts);
       for (const [flag, path] of [["--clients", opts.clients], ["--token-file", opts.tokenFile]]) {
         const mode = path ? (await Deno.stat(path).catch(() => null))?.mode : null;
@@ -199,11 +256,16 @@ export function receiveCommand() {
         }
       }
       let output: OutputTemplate;
+      let target: OutputTarget | null;
       try {
-        output = parseOutputTemplate(opts.output);
+        target = parseOutputTarget(opts.output);
+        output = parseOutputTemplate(target ? "-" : opts.output);
       } catch (e) {
+        if (e instanceof OptionError) throw new UserError(e.message);
         throw new UserError(`--output ${opts.output}: ${(e as Error).message}`);
       }
+      const streamCounters = new StreamCounters();
+      const udpCounters = new UdpCounters();
       let certPem: string;
       let keyPem: string;
       // Fail before listening (or making a certificate) if the output cannot be written, not when a sender arrives.
@@ -214,7 +276,7 @@ export function receiveCommand() {
             throw new UserError(`cannot make the --output directory ${dir}: ${e.message}`);
           });
         }
-      } else if (!output.stdout) (await openSink(opts.output)).close();
+      } else if (!output.stdout && !target) (await openSink(opts.output)).close();
       if (opts.input && opts.input !== "-") (await openSource(opts.input)).close();
       if (opts.selfSigned) {
         if (opts.cert || opts.key) {
@@ -229,10 +291,9 @@ export function receiveCommand() {
         });
         certPem = made.certPem;
         keyPem = made.keyPem;
-        console.error(
-          `bondctl receive: self-signed certificate for ${
-            names.join(", ")
-          }; senders use --pin ${made.pin}`,
+        announce(
+          "receive",
+          `self-signed certificate for ${names.join(", ")}; senders use --pin ${made.pin}`,
         );
       } else {
         if (!opts.cert || !opts.key) {
@@ -283,8 +344,25 @@ export function receiveCommand() {
           makePolicy: () => createPolicy(opts.policy),
           once: !!opts.once,
           outputFor: (s) =>
-            expandOutput(output, { client: s.client, session: s.id, date: s.openedAt }),
-          openOutput: (path) => openSink(path, { makeDirs: true }),
+            target
+              ? `${opts.output}#${s.id}`
+              : expandOutput(output, { client: s.client, session: s.id, date: s.openedAt }),
+          openOutput: (path) =>
+            target?.kind === "tcp"
+              ? Promise.resolve(tcpSink(target.to, opts.dialTimeout))
+              : target?.kind === "udp"
+              ? Promise.resolve(noByteStreamSink(opts.output))
+              : openSink(path, { makeDirs: true }),
+          acceptStreams: () =>
+            relayAcceptor({
+              tcp: target?.kind === "tcp" ? target.to : null,
+              allow: opts.allow ?? [],
+              dialTimeoutMs: opts.dialTimeout,
+              log,
+              counters: streamCounters,
+              // --output udp://: each `udp` stream its own socket to the target.
+              extra: target?.kind === "udp" ? udpOutput(target.to, log, udpCounters) : undefined,
+            }),
           openInput: () => (opts.input ? openSource(opts.input) : Promise.resolve(null)),
           log,
         });
@@ -293,18 +371,36 @@ export function receiveCommand() {
           `cannot listen on ${showHostPort(opts.listen)}: ${describeListenError(e)}`,
         );
       }
-      console.error(
-        `bondctl receive: listening on ${
-          showHostPort({ host: opts.listen.host, port: server.port })
-        }`,
+      announce(
+        "receive",
+        `listening on ${showHostPort({ host: opts.listen.host, port: server.port })}`,
       );
+      monitor.follow(relaySources(server, realClock));
+      if (opts.metrics) {
+        const addr = opts.metrics;
+        const m = await serveMetrics(
+          addr,
+          () => renderRelayMetrics(server.metrics(), VERSION),
+          () => server.metrics().listening,
+        ).catch((e) => {
+          throw new UserError(
+            `cannot serve --metrics on ${showHostPort(addr)}: ${describeListenError(e)}`,
+          );
+        });
+        announce(
+          "receive",
+          `metrics on http://${showHostPort({ host: addr.host, port: m.port })}/metrics`,
+        );
+      }
 
       let stopping = false;
       const onSignal = () => {
         if (stopping) Deno.exit(130);
         stopping = true;
         log.info("shutting down: closing sessions");
-        server.close("the server is shutting down").then(() => Deno.exit(0));
+        server.close("the server is shutting down")
+          .then(() => monitor.stop())
+          .then(() => Deno.exit(0));
       };
       Deno.addSignalListener("SIGINT", onSignal);
       Deno.addSignalListener("SIGTERM", onSignal);
@@ -313,6 +409,7 @@ export function receiveCommand() {
       if (opts.once) {
         const report = await server.firstSession;
         await server.close("done");
+        await monitor.stop();
         if (report.outcome.kind === "complete") Deno.exit(0);
         throw new UserError(`the session ended incomplete: ${report.outcome.reason}`);
       }
@@ -391,4 +488,13 @@ function describeListenError(e: unknown): string {
     return "permission denied (ports below 1024 need root)";
   }
   return (e as Error).message;
+}
+
+/** Repeatable `--allow`: each rule checked as it is given, so a typo names itself. */
+function collectAllow(value: string, previous: AllowRule[] = []): AllowRule[] {
+  try {
+    return [...previous, parseAllowRule(value)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }

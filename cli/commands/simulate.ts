@@ -17,6 +17,8 @@ import type { SimResult } from "../../core/sim/sim_types.ts";
 import { createPolicy, isReference, policyNames } from "../../core/scheduler/registry.ts";
 import { renderChart } from "../../core/report/svg_chart.ts";
 import { durationArg, sizeArg, UserError } from "../common.ts";
+import { ProgressLine, simulatedProgress } from "../live_view_io.ts";
+import { tapPolicy } from "../../core/status/policy_tap.ts";
 import { parseRate } from "../../core/config/mod.ts";
 
 const EXAMPLES = `
@@ -129,13 +131,20 @@ export function simulateCommand() {
       }
       const seed = opts.seed ?? scenario.seed ?? 1;
       const results: SimResult[] = [];
+      // On a terminal, a progress line in the simulator's virtual time (the policy is tapped
+      // to see it: a tapped policy decides exactly as the bare one).
+      const bar = new ProgressLine({ quiet: opts.quiet || opts.json });
       for (const [i, name] of names.entries()) {
+        const step = `policy ${name} (${i + 1}/${names.length})`;
         if (!opts.quiet && !opts.json) {
-          console.error(`simulate: ${scenario.name}: policy ${name} (${i + 1}/${names.length})...`);
+          bar.above(() => console.error(`simulate: ${scenario.name}: ${step}...`));
         }
-        const cfg = scenarioConfig(scenario, parsed, traces, createPolicy(name), seed);
+        const onDecision = simulatedProgress(bar, `simulate: ${step}`, scenario.duration);
+        const policy = tapPolicy(createPolicy(name), { onDecision }).policy;
+        const cfg = scenarioConfig(scenario, parsed, traces, policy, seed);
         results.push(runSimulation(cfg));
       }
+      bar.done();
       const capacityBps = results[0]?.capacityBps ?? 0;
       if (opts.json) {
         console.log(JSON.stringify(

@@ -17,8 +17,10 @@
 import type { ZodType } from "zod";
 import { linkCapsSchema, linkReportSchema } from "./caps_schema.ts";
 import {
+  FLAG_DATAGRAM,
   FLAG_FIN,
   FLAG_JOIN,
+  FLAG_PARITY,
   FLAG_RESET,
   FLAG_RETRANSMIT,
   FRAME_TYPE_CODES,
@@ -50,6 +52,7 @@ import type {
   PingFrame,
   PongFrame,
   SeqRange,
+  SkipFrame,
   StreamCloseFrame,
   StreamOpenFrame,
   VpnId,
@@ -87,6 +90,7 @@ const HELLO_ACK_FIXED = SESSION_ID_LENGTH + 4 + PROOF_LENGTH;
 const DATA_FIXED = 16;
 const ACK_FIXED = 26;
 const NACK_FIXED = 6;
+const SKIP_LENGTH = 12;
 
 const utf8 = new TextEncoder();
 // fatal: bad UTF-8 is an error, not U+FFFD; ignoreBOM: a leading U+FEFF is kept, so text
@@ -317,13 +321,23 @@ function encodeData(f: DataFrame): Body {
     v.setBigUint64(4, BigInt(uint("DATA seq", f.seq, MAX_SEQ)));
     v.setUint32(12, uint("DATA sendTs", f.sendTs, U32));
   });
-  const flags = (f.fin ? FLAG_FIN : 0) | (f.retransmit ? FLAG_RETRANSMIT : 0);
+  const flags = (f.fin ? FLAG_FIN : 0) | (f.retransmit ? FLAG_RETRANSMIT : 0) |
+    (f.datagram ? FLAG_DATAGRAM : 0) | (f.parity ? FLAG_PARITY : 0);
+  checkDataFlags(flags);
   return { flags, parts: [head, f.payload] };
 }
 
+/** Parity exists only in datagram streams, and the end of a stream is never parity. */
+function checkDataFlags(flags: number): void {
+  if ((flags & FLAG_PARITY) === 0) return;
+  if ((flags & FLAG_DATAGRAM) === 0) fail("bad-field", "DATA parity flag without datagram flag");
+  if ((flags & FLAG_FIN) !== 0) fail("bad-field", "DATA parity flag with fin flag");
+}
+
 function decodeDataBody(vpn: VpnId, body: Uint8Array, flags: number): DataFrame {
+  checkDataFlags(flags);
   const view = viewOf(body);
-  return {
+  const frame: DataFrame = {
     type: "DATA",
     vpn,
     streamId: view.getUint32(0),
@@ -334,6 +348,10 @@ function decodeDataBody(vpn: VpnId, body: Uint8Array, flags: number): DataFrame 
     // The hot path: a view of the received bytes, never a copy.
     payload: body.subarray(DATA_FIXED),
   };
+  // Only when set, so that a byte stream's frames look as they always did.
+  if (flags & FLAG_DATAGRAM) frame.datagram = true;
+  if (flags & FLAG_PARITY) frame.parity = true;
+  return frame;
 }
 
 function encodeAck(f: AckFrame): Body {
@@ -386,6 +404,19 @@ function decodeNackBody(vpn: VpnId, body: Uint8Array): NackFrame {
   const ranges = readRanges("NACK", view, NACK_FIXED);
   checkNackRanges(ranges);
   return { type: "NACK", vpn, streamId: view.getUint32(0), ranges };
+}
+
+function encodeSkip(f: SkipFrame): Body {
+  const body = fields(SKIP_LENGTH, (v) => {
+    v.setUint32(0, uint("SKIP streamId", f.streamId, U32));
+    v.setBigUint64(4, BigInt(uint("SKIP seq", f.seq, MAX_SEQ)));
+  });
+  return { flags: 0, parts: [body] };
+}
+
+function decodeSkipBody(vpn: VpnId, body: Uint8Array): SkipFrame {
+  const view = viewOf(body);
+  return { type: "SKIP", vpn, streamId: view.getUint32(0), seq: readU64("SKIP seq", view, 4) };
 }
 
 function encodeBuffer(f: BufferFrame): Body {
@@ -482,7 +513,7 @@ const CODECS: { [T in FrameType]: Codec<Extract<Frame, { type: T }>> } = {
   DATA: codec(
     DATA_FIXED,
     DATA_FIXED + MAX_BLOCK_PAYLOAD,
-    FLAG_FIN | FLAG_RETRANSMIT,
+    FLAG_FIN | FLAG_RETRANSMIT | FLAG_DATAGRAM | FLAG_PARITY,
     encodeData,
     decodeDataBody,
   ),
@@ -501,6 +532,7 @@ const CODECS: { [T in FrameType]: Codec<Extract<Frame, { type: T }>> } = {
   STREAM_OPEN: codec(4, 4 + MAX_TEXT_LENGTH, 0, encodeStreamOpen, decodeStreamOpenBody),
   STREAM_CLOSE: codec(6, 6, FLAG_RESET, encodeStreamClose, decodeStreamCloseBody),
   CLOSE: codec(2, 2 + MAX_TEXT_LENGTH, 0, encodeClose, decodeCloseBody),
+  SKIP: codec(SKIP_LENGTH, SKIP_LENGTH, 0, encodeSkip, decodeSkipBody),
 };
 
 /** Type name and codec by wire code; holes are unknown codes. */

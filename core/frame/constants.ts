@@ -30,12 +30,17 @@ export const FRAME_TYPE_CODES = {
   STREAM_CLOSE: 11,
   CLOSE: 12,
   BUFFER: 13,
+  SKIP: 14,
 } as const;
 
 /** Flag bits, per frame type. */
 export const FLAG_JOIN = 0x01; // HELLO
 export const FLAG_FIN = 0x01; // DATA
 export const FLAG_RETRANSMIT = 0x02; // DATA
+/** DATA: a block of a datagram stream (one datagram, delivered whole; gaps may be skipped). */
+export const FLAG_DATAGRAM = 0x04; // DATA
+/** DATA: an FEC parity block of a datagram stream (never delivered; only with FLAG_DATAGRAM). */
+export const FLAG_PARITY = 0x08; // DATA
 export const FLAG_RESET = 0x01; // STREAM_CLOSE
 
 /** Sizes of the fixed fields. */

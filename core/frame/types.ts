@@ -183,6 +183,13 @@ export interface DataFrame {
   fin: boolean;
   /** Flag: this block was sent before (informational, for counters). */
   retransmit: boolean;
+  /**
+   * Flag: a block of a datagram stream: one datagram, never merged or split; a live stream's
+   * receiver may skip what does not arrive in time. Absent (not false) when unset.
+   */
+  datagram?: boolean;
+  /** Flag: an FEC parity block of a live datagram stream (needs `datagram`; never with `fin`). */
+  parity?: boolean;
   payload: Uint8Array;
 }
 
@@ -291,6 +298,18 @@ export interface BufferFrame {
   bufferMs: number;
 }
 
+/**
+ * A live datagram stream's sender gives up on everything below `seq`: it will never send (or
+ * send again) a block below it, so the receiver stops waiting for what it lacks there (as
+ * PR-SCTP's FORWARD-TSN, RFC 3758).
+ */
+export interface SkipFrame {
+  type: "SKIP";
+  vpn: VpnId;
+  streamId: number;
+  seq: number;
+}
+
 /** Any frame. */
 export type Frame =
   | ChallengeFrame
@@ -305,7 +324,8 @@ export type Frame =
   | StreamOpenFrame
   | StreamCloseFrame
   | CloseFrame
-  | BufferFrame;
+  | BufferFrame
+  | SkipFrame;
 
 /** The name of a frame type. */
 export type FrameType = Frame["type"];

@@ -7,10 +7,14 @@
  * 1. dial the links one by one until one opens the session (HELLO with the token);
  * 2. start the session driver with that link, the input and the output;
  * 3. dial the other links at once; each joins with a proof of the session key;
- * 4. when a link drops, dial it again after 0.5 s, 1 s, 2 s ... (at most 5 s);
+ * 4. when a link drops, dial it again after 0.5 s, 1 s, 2 s ... (at most 5 s); when no link
+ *    is up and the relay refuses a join as UNKNOWN_SESSION (it died or restarted, and a load
+ *    balancer sent the link elsewhere), the session is lost: it ends at once, with that reason;
  * 5. while the session runs, `addLink()` dials a new link into it and `removeLink()` stops
  *    dialling one and closes its connection (the endpoint re-sends what it held);
  * 6. resolve with the session's outcome.
+ * With `sessionSni`, every link's TLS server name is `<session label>.<relay name>` (see
+ * `sessionLabel()`), so that HAProxy can hash it and send all of a session's links to one relay.
  * @module
  */
 import { dialTls, type ServerTrust } from "../tunnel/tls_client_io.ts";
@@ -28,8 +32,10 @@ import {
   type Sink,
   type Source,
 } from "./driver_io.ts";
-import { clientHandshake, newSessionId, RefusedError } from "./handshake.ts";
+import { clientHandshake, newSessionId, RefusedError, sessionLabel } from "./handshake.ts";
 import { toHex } from "./auth.ts";
+import { SessionLossWatch } from "./restart_policy.ts";
+import { CloseCode } from "../frame/types.ts";
 
 /** How long the first link waits for the others before the input starts (ms). */
 const JOIN_WAIT_MS = 1000;
@@ -55,6 +61,11 @@ export interface ClientOptions {
   host: string;
   port: number;
   servername?: string;
+  /**
+   * Send `<session label>.<relay name>` as every link's TLS server name (the certificate is
+   * still checked for the relay name: `servername`, else `host`, which must then be a name).
+   */
+  sessionSni?: boolean;
   trust: ServerTrust;
   token: Uint8Array;
   oui: number;
@@ -97,6 +108,8 @@ interface Slot {
   removed: boolean;
   /** Cuts a backoff wait short (on removal). */
   wake: (() => void) | null;
+  /** The last refusal logged as a warning (a repeat goes to debug). */
+  warned: string | null;
 }
 
 /** Failures that no other link can fix: reported at once instead of trying the next link. */
@@ -119,13 +132,24 @@ export async function openClientSession(
   sink: Sink | null,
 ): Promise<ClientSession> {
   const sessionId = newSessionId();
+  const serverIsName = !/^[\d.]+$/.test(o.host) && !o.host.includes(":");
+  let sni: string | undefined;
+  if (o.sessionSni) {
+    const relayName = o.servername ?? (serverIsName ? o.host : undefined);
+    if (!relayName) {
+      throw new Error(
+        "--session-sni needs the relay's name: give --server NAME:PORT or --servername NAME",
+      );
+    }
+    sni = `${await sessionLabel(sessionId)}.${relayName}`;
+  }
   const dial = async (l: ClientLink, sessionKey?: Uint8Array) => {
     if (l.currentAddress) l.caps = { ...l.caps, localAddress: l.currentAddress() };
-    const serverIsName = !/^[\d.]+$/.test(o.host) && !o.host.includes(":");
     const t = await dialTls({
       host: l.via?.host ?? o.host,
       port: l.via?.port ?? o.port,
       servername: o.servername ?? (l.via && serverIsName ? o.host : undefined),
+      sni,
       localAddress: l.caps.localAddress || undefined,
       trust: o.trust,
       timeoutMs: o.handshakeTimeoutMs,
@@ -177,7 +201,7 @@ export async function openClientSession(
     `session ${
       sessionIdHex.slice(0, 12)
     } open on link ${firstLink.index} (${firstLink.caps.name}); ` +
-      `server buffer ${first.welcome.bufferMs} ms`,
+      `server buffer ${first.welcome.bufferMs} ms` + (sni ? `; TLS server name ${sni}` : ""),
   );
 
   // 2. the driver
@@ -197,13 +221,28 @@ export async function openClientSession(
   const backoff = new Map<number, number>();
   const slots = new Map<number, Slot>();
   const newSlot = (link: ClientLink): Slot => {
-    const slot: Slot = { link, conn: null, joining: false, removed: false, wake: null };
+    const slot: Slot = {
+      link,
+      conn: null,
+      joining: false,
+      removed: false,
+      wake: null,
+      warned: null,
+    };
     slots.set(link.index, slot);
     return slot;
   };
   const firstSlot = newSlot(firstLink);
   firstSlot.conn = first.link;
+  const loss = new SessionLossWatch();
+  loss.up(firstLink.index);
   driver.attachLink(firstLink.index, first.link, firstLink.caps);
+  const lost = (why: string) => {
+    if (stopped) return; // said once, by the first link refused
+    stopped = true;
+    o.log.warn(`session ${sessionIdHex.slice(0, 12)} is lost: ${why}`);
+    driver.abort(CloseCode.UNKNOWN_SESSION, why);
+  };
   driver.startOutput(sink);
 
   // 3./4. join the others, and re-dial any that drops
@@ -220,6 +259,8 @@ export async function openClientSession(
           }
           backoff.delete(l.index);
           slot.conn = link;
+          slot.warned = null;
+          loss.up(l.index);
           driver.attachLink(l.index, link, l.caps);
           o.log.info(`link ${l.index} (${l.caps.name}) joined`);
           return;
@@ -227,8 +268,19 @@ export async function openClientSession(
           firstTry?.();
           firstTry = undefined;
           if (e instanceof RefusedError || e instanceof AuthError) {
-            o.log.warn(`link ${l.index} (${l.caps.name}) refused: ${(e as Error).message}`);
-            if (e instanceof RefusedError) return; // the session is gone on the server
+            const msg = `link ${l.index} (${l.caps.name}) refused: ${(e as Error).message}`;
+            if (slot.warned === msg) o.log.debug(msg);
+            else o.log.warn(msg);
+            slot.warned = msg;
+            if (e instanceof RefusedError && e.code === CloseCode.UNKNOWN_SESSION) {
+              // With other links up the session lives: a balancer may have sent only this
+              // link astray (its servers changed), so keep trying; with none, it is gone.
+              if (loss.refused(l.index)) {
+                return lost(
+                  "no link is up and the relay no longer holds the session: it died or restarted",
+                );
+              }
+            } else if (e instanceof RefusedError) return; // the server will not take it
           }
           const wait = Math.min(5000, (backoff.get(l.index) ?? 250) * 2);
           backoff.set(l.index, wait);
@@ -251,6 +303,7 @@ export async function openClientSession(
     }
   };
   driver.onLinkClosed = (index) => {
+    loss.down(index);
     const slot = slots.get(index);
     if (!slot || slot.removed || stopped) return;
     slot.conn = null;

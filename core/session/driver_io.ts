@@ -14,6 +14,16 @@ import { BondEndpoint, type EndpointEvent } from "./endpoint.ts";
 import type { FramedLink } from "../tunnel/framed_link_io.ts";
 import { encodeFrame, encodeFrameParts } from "../frame/mod.ts";
 import type { CloseCode, LinkCaps } from "../frame/types.ts";
+import { StreamCode } from "../frame/types.ts";
+import type { StreamKind } from "./stream_header.ts";
+
+/** A stream's state in the driver: its port and whether a write or close is under way. */
+interface DriverStream {
+  port: StreamPort;
+  writing: boolean;
+  outputClosed: boolean;
+  wakeInput: (() => void) | null;
+}
 
 /** Where input comes from. `read()` resolves null at the end. */
 export interface Source {
@@ -26,6 +36,26 @@ export interface Sink {
   write(chunk: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * One stream's two ends on this side: what to read into it and where its output goes.
+ * `source.read()` resolving null ends this side's half; `sink.close()` ends the other's.
+ */
+export interface StreamPort {
+  source: Source;
+  sink: Sink;
+  /** The stream was reset (by the peer, or because of a limit): drop the connection now. */
+  reset(code: number, reason: string, byPeer: boolean): void;
+  /** The stream ended in order both ways. */
+  closed?(): void;
+}
+
+/** What this side does with a stream the peer opens: a port, or a refusal (a reset code). */
+export type StreamAcceptor = (
+  id: number,
+  kind: StreamKind,
+  label: string,
+) => Promise<StreamPort | { refuse: number; reason: string }>;
 
 /** How a session ended. */
 export type SessionOutcome =
@@ -69,6 +99,10 @@ export class SessionDriver {
   #source: Source | null = null;
   /** Called when a link closes while the session is open (the client redials). */
   onLinkClosed: (index: number, error?: Error) => void = () => {};
+  /** Streams with a port here. */
+  #streams = new Map<number, DriverStream>();
+  /** What to do with streams the peer opens; without one, they are reset. */
+  #acceptor: StreamAcceptor | null = null;
 
   constructor(endpoint: BondEndpoint, log: Logger) {
     this.endpoint = endpoint;
@@ -148,6 +182,131 @@ export class SessionDriver {
     this.kick();
   }
 
+  /** Takes the streams the peer opens (the relay's outputs, the sender's listeners' replies). */
+  acceptStreams(acceptor: StreamAcceptor): void {
+    this.#acceptor = acceptor;
+  }
+
+  /** Opens a stream to the peer with `port` as this side's ends; returns its id. */
+  openStream(kind: StreamKind, label: string, port: StreamPort): number {
+    const id = this.endpoint.openStream(kind, label);
+    this.#attachStream(id, port);
+    return id;
+  }
+
+  /** Abandons stream `id` both ways (its connection broke); the peer is told. */
+  resetStream(id: number, code: number): void {
+    const st = this.#streams.get(id);
+    if (!st) return;
+    this.#streams.delete(id);
+    st.port.source.close();
+    st.wakeInput?.();
+    this.endpoint.resetStream(id, code, realClock());
+    this.kick();
+  }
+
+  /** Streams with a port now (besides stream 0). */
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
+  #attachStream(id: number, port: StreamPort): void {
+    const st: DriverStream = { port, writing: false, outputClosed: false, wakeInput: null };
+    this.#streams.set(id, st);
+    (async () => {
+      try {
+        for (;;) {
+          while (this.endpoint.streamRoom(id) <= 0 && this.#streams.get(id) === st) {
+            await new Promise<void>((r) => (st.wakeInput = r));
+          }
+          if (this.#streams.get(id) !== st || this.#finished) return;
+          const chunk = await port.source.read();
+          if (this.#streams.get(id) !== st) return;
+          if (chunk === null) break;
+          this.endpoint.streamPush(id, chunk);
+          this.kick();
+        }
+        this.endpoint.endStream(id);
+        this.kick();
+      } catch (e) {
+        if (this.#streams.get(id) !== st) return;
+        this.#log.debug(`stream ${id}: input failed: ${(e as Error).message}`);
+        this.resetStream(id, StreamCode.BROKEN);
+      }
+    })();
+    this.kick();
+  }
+
+  #pumpStreams(): void {
+    const ep = this.endpoint;
+    for (const [id, st] of this.#streams) {
+      if (st.wakeInput && ep.streamRoom(id) > 0) {
+        const w = st.wakeInput;
+        st.wakeInput = null;
+        w();
+      }
+      if (st.writing || st.outputClosed) continue;
+      const batch: Uint8Array[] = [];
+      let size = 0;
+      for (
+        let c = ep.takeStreamOutput(id);
+        c;
+        c = size < 256 * 1024 ? ep.takeStreamOutput(id) : null
+      ) {
+        batch.push(c);
+        size += c.length;
+      }
+      if (batch.length > 0) {
+        st.writing = true;
+        (async () => {
+          try {
+            for (const c of batch) await st.port.sink.write(c);
+            st.writing = false;
+          } catch (e) {
+            st.writing = false;
+            this.#log.debug(`stream ${id}: output failed: ${(e as Error).message}`);
+            this.resetStream(id, StreamCode.BROKEN);
+          }
+          this.kick();
+        })();
+        continue;
+      }
+      if (ep.streamOutputComplete(id)) {
+        st.outputClosed = true;
+        st.port.sink.close().then(
+          () => ep.streamOutputDone(id, realClock()),
+          () => this.resetStream(id, StreamCode.BROKEN),
+        ).finally(() => this.kick());
+      }
+    }
+  }
+
+  #onStreamOpened(id: number, kind: StreamKind, label: string): void {
+    const acceptor = this.#acceptor;
+    if (!acceptor) {
+      this.endpoint.resetStream(id, StreamCode.NO_HANDLER, realClock());
+      this.#log.warn(`stream ${id} (${label}) refused: this side takes no streams`);
+      return;
+    }
+    acceptor(id, kind, label).then((r) => {
+      if (!this.endpoint.hasStream(id) || this.#finished) {
+        if (!("refuse" in r)) r.reset(StreamCode.CLOSED, "the stream ended first", false);
+        return;
+      }
+      if ("refuse" in r) {
+        this.#log.info(`stream ${id} (${label}) refused: ${r.reason}`);
+        this.endpoint.resetStream(id, r.refuse, realClock());
+        this.kick();
+        return;
+      }
+      this.#attachStream(id, r);
+    }, (e) => {
+      this.#log.warn(`stream ${id} (${label}): ${(e as Error).message}`);
+      this.endpoint.resetStream(id, StreamCode.CLOSED, realClock());
+      this.kick();
+    });
+  }
+
   /** Ends the session now with `code` (the peer is told), e.g. on a second signal. */
   abort(code: CloseCode, reason: string): void {
     this.endpoint.fail(code, reason, realClock());
@@ -180,6 +339,7 @@ export class SessionDriver {
     }
     // 3. output
     this.#pumpOutput();
+    this.#pumpStreams();
     // 4. input
     if (ep.inputRoom() > 0 && this.#wakeInput) {
       const w = this.#wakeInput;
@@ -249,6 +409,26 @@ export class SessionDriver {
         this.#links.get(ev.index)?.transport.destroy();
         return;
       }
+      case "stream-opened":
+        this.#onStreamOpened(ev.id, ev.kind, ev.label);
+        return;
+      case "stream-reset": {
+        const st = this.#streams.get(ev.id);
+        this.#streams.delete(ev.id);
+        if (!ev.byPeer) this.#log.warn(`stream ${ev.id} reset: ${ev.reason}`);
+        if (st) {
+          st.port.source.close();
+          st.wakeInput?.();
+          st.port.reset(ev.code, ev.reason, ev.byPeer);
+        }
+        return;
+      }
+      case "stream-closed": {
+        const st = this.#streams.get(ev.id);
+        this.#streams.delete(ev.id);
+        st?.port.closed?.();
+        return;
+      }
       case "complete":
         this.#finish({ kind: "complete" });
         return;
@@ -264,6 +444,12 @@ export class SessionDriver {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#source?.close();
     this.#wakeInput?.();
+    for (const st of this.#streams.values()) {
+      st.port.source.close();
+      st.wakeInput?.();
+      st.port.reset(StreamCode.CLOSED, "the session ended", false);
+    }
+    this.#streams.clear();
     // Flush what is queued (the CLOSE frames), then close every link.
     const now = realClock();
     for (let t = this.endpoint.pollTransmit(now); t; t = this.endpoint.pollTransmit(now)) {

@@ -17,13 +17,16 @@
  * 7. sleep until `nextTimeout()` or new I/O, then `handleTimeout(now)`.
  * Other streams follow the same steps with their id: `openStream()`, `streamRoom()` /
  * `streamPush()` / `endStream()`, `takeStreamOutput()` / `streamOutputDone()`, `resetStream()`.
+ * A "datagrams" stream carries one datagram per block and hands each out whole; a live one
+ * (with a deadline) drops what would be late instead of waiting for it, tells the peer with
+ * SKIP what it gave up, and may add FEC parity (see outbound.ts, live_order.ts, core/fec/).
  * Nothing here reads a clock or touches a socket.
  * @module
  */
 import type { CloseCode as CloseCodeT, Frame, LinkCaps } from "../frame/types.ts";
 import { CloseCode, StreamCode, streamCodeText } from "../frame/types.ts";
 import { LinkEstimator } from "../scheduler/link_estimator.ts";
-import { arrivalMs } from "../scheduler/policy.ts";
+import { arrivalMs, canTake } from "../scheduler/policy.ts";
 import type {
   LinkState,
   LinkView,
@@ -31,12 +34,15 @@ import type {
   Policy,
   PolicyContext,
 } from "../scheduler/policy.ts";
-import { type BlockRecord, OutboundStream } from "./outbound.ts";
+import { type BlockRecord, type LiveSendCounters, OutboundStream } from "./outbound.ts";
 import { InboundStream } from "./inbound.ts";
+import type { LiveReceiveCounters } from "./live_order.ts";
 import { AdaptiveBuffer } from "../reorder/adaptive_buffer.ts";
 import {
   decodeStreamHeader,
   encodeStreamHeader,
+  type LiveOptions,
+  liveOptionsProblem,
   StreamHeaderError,
   type StreamKind,
 } from "./stream_header.ts";
@@ -129,6 +135,48 @@ export interface StreamStats {
   bytesOut: number;
   heldBytes: number;
   queuedBytes: number;
+  /** A datagram stream's deadline and FEC, and what each half did. */
+  live?: LiveStreamStats;
+}
+
+/** What a datagram stream did on this side: its sending half and its receiving half. */
+export interface LiveStreamStats {
+  deadlineMs: number | null;
+  fec: { k: number; m: number } | null;
+  sent: LiveSendCounters;
+  received: LiveReceiveCounters;
+}
+
+/** A session's datagram streams, summed (open ones and those already over). */
+export interface LiveTotals {
+  streams: number;
+  sent: LiveSendCounters;
+  received: LiveReceiveCounters;
+}
+
+/** Byte counts summed over a session's streams. */
+export interface StreamTotals {
+  /** Payload received from the peer (first copies). */
+  bytesReceived: number;
+  /** Handed to this side's outputs. */
+  bytesOut: number;
+  /** Received twice. */
+  bytesDuplicate: number;
+  /** Held now: out of order, or waiting for an output. */
+  heldBytes: number;
+  /** Sent and acknowledged by the peer. */
+  bytesAcked: number;
+  /** Sent again. */
+  bytesResent: number;
+}
+
+function addTotals(t: StreamTotals, st: { in: InboundStream; out: OutboundStream }): void {
+  t.bytesReceived += st.in.bytesReceived;
+  t.bytesOut += st.in.bytesOut;
+  t.bytesDuplicate += st.in.bytesDuplicate;
+  t.heldBytes += st.in.heldBytes;
+  t.bytesAcked += st.out.bytesAcked;
+  t.bytesResent += st.out.bytesResent;
 }
 
 /** Per-link figures for reports. */
@@ -157,6 +205,8 @@ interface Stream {
   early: Uint8Array | null;
   /** The driver closed this stream's output. */
   outputDone: boolean;
+  /** A datagram stream's deadline and FEC (as this side sends), once known. */
+  live: LiveOptions | null;
 }
 
 /** A reset this side sent, repeated until the peer confirms it. */
@@ -200,6 +250,15 @@ export class BondEndpoint {
   #ids: StreamIds;
   #resets = new Map<number, PendingReset>();
   #bytesPushed = 0;
+  /** What streams that left the session had counted. */
+  #endedTotals: StreamTotals = {
+    bytesReceived: 0,
+    bytesOut: 0,
+    bytesDuplicate: 0,
+    heldBytes: 0,
+    bytesAcked: 0,
+    bytesResent: 0,
+  };
   #events: EndpointEvent[] = [];
   #outputDone = false;
   #closeSentAt: number | null = null;
@@ -214,6 +273,12 @@ export class BondEndpoint {
   #peerBufferMs: number;
   #nextBufferCheck = 0;
   #meter = { at: 0, bytes: 0, rateBps: 0 };
+  /** Deadline and FEC of the datagram streams this side opens (`setDatagramOptions()`). */
+  #liveDefaults: LiveOptions = {};
+  /** Live figures of datagram streams that are over. */
+  #liveDone: LiveTotals = emptyLiveTotals();
+  /** When live housekeeping last ran (it runs once per instant). */
+  #liveTickAt = -Infinity;
 
   constructor(opts: EndpointOptions, now: number) {
     this.#o = opts;
@@ -243,17 +308,38 @@ export class BondEndpoint {
   get #main(): Stream {
     return this.#streams.get(MAIN)!;
   }
+  /** Byte counts over every stream of the session, stream 0 and those that have ended included. */
+  get totals(): StreamTotals {
+    const t = { ...this.#endedTotals };
+    for (const st of this.#order) addTotals(t, st);
+    return t;
+  }
   /** Streams open now besides stream 0, with their figures. */
   streamStats(): StreamStats[] {
-    return this.#order.filter((s) => s.id !== MAIN).map((s) => ({
-      id: s.id,
-      kind: s.kind,
-      label: s.label,
-      bytesIn: s.out.bytesIn,
-      bytesOut: s.in.bytesOut,
-      heldBytes: s.in.heldBytes,
-      queuedBytes: s.out.queuedBytes,
-    }));
+    return this.#order.filter((s) => s.id !== MAIN).map((s) => {
+      const stats: StreamStats = {
+        id: s.id,
+        kind: s.kind,
+        label: s.label,
+        bytesIn: s.out.bytesIn,
+        bytesOut: s.in.bytesOut,
+        heldBytes: s.in.heldBytes,
+        queuedBytes: s.out.queuedBytes,
+      };
+      const live = liveStatsOf(s);
+      if (live) stats.live = live;
+      return stats;
+    });
+  }
+  /** Every datagram stream of the session so far, summed. */
+  liveTotals(): LiveTotals {
+    const t = emptyLiveTotals();
+    addLive(t, this.#liveDone);
+    for (const s of this.#order) {
+      const live = liveStatsOf(s);
+      if (live) addLive(t, { streams: 1, sent: live.sent, received: live.received });
+    }
+    return t;
   }
   /** Indices of the links that are connected now. */
   get linkIndices(): number[] {
@@ -334,16 +420,34 @@ export class BondEndpoint {
 
   /**
    * Opens a stream to the peer and returns its id. `label` tells the peer what it is for (a
-   * destination); it travels as the stream's first bytes, so it is delivered like data.
+   * destination); it travels as the stream's first bytes, so it is delivered like data. A
+   * "datagrams" stream takes `live` (deadline, FEC; default: `setDatagramOptions()`), which
+   * travels in the same header.
    */
-  openStream(kind: StreamKind, label: string): number {
+  openStream(kind: StreamKind, label: string, live?: LiveOptions): number {
     if (this.#state !== "open") throw new Error("the session is over");
+    const opts = kind === "datagrams" ? live ?? this.#liveDefaults : null;
+    if (kind === "bytes" && live) throw new Error("a byte stream has no deadline or FEC");
+    const problem = opts && liveOptionsProblem(opts);
+    if (problem) throw new RangeError(problem);
+    const header = encodeStreamHeader({ kind, label, ...opts });
     const id = this.#ids.allocate();
     const size = this.#streamBytes();
-    const st = this.#addStream(id, kind, label, size, size, null);
-    const header = encodeStreamHeader({ kind, label });
-    st.out.push(header);
+    const st = this.#addStream(id, kind, label, size, size, null, opts ? "opener" : null);
+    if (opts) {
+      st.live = opts;
+      st.out.useDatagrams(opts, true);
+      // The peer's replies are live with the same deadline; FEC goes one way only.
+      st.in.configureLive({ deadlineMs: opts.deadlineMs });
+    }
+    st.out.push(header, true);
     return id;
+  }
+  /** Deadline and FEC for the datagram streams `openStream()` opens from now on. */
+  setDatagramOptions(live: LiveOptions): void {
+    const problem = liveOptionsProblem(live);
+    if (problem) throw new RangeError(problem);
+    this.#liveDefaults = { ...live };
   }
   /** Is stream `id` open here? */
   hasStream(id: number): boolean {
@@ -354,11 +458,15 @@ export class BondEndpoint {
     const st = this.#streams.get(id);
     return st && this.#state === "open" ? st.out.room() : 0;
   }
-  /** Queues bytes on stream `id` (at most `streamRoom(id)`). */
-  streamPush(id: number, bytes: Uint8Array): void {
+  /**
+   * Queues bytes on stream `id` (at most `streamRoom(id)`); on a datagram stream, one
+   * datagram. `now`, if given, is when it arrived (a live deadline runs from then; else from
+   * the next `pollTransmit()`).
+   */
+  streamPush(id: number, bytes: Uint8Array, now?: number): void {
     const st = this.#streams.get(id);
     if (!st || st.out.inputEnded) return;
-    st.out.push(bytes);
+    st.out.push(bytes, false, now);
     this.#bytesPushed += bytes.length;
   }
   /** This side sends no more on stream `id` (a half-close: the peer's side may go on). */
@@ -437,10 +545,19 @@ export class BondEndpoint {
     }
     switch (frame.type) {
       case "DATA": {
-        const st = this.#streamForData(link, frame.streamId, frame.sendTs, now);
+        const st = this.#streamForData(link, frame.streamId, frame.sendTs, now, !!frame.datagram);
         if (!st) return;
         try {
-          st.in.onData(index, frame.seq, frame.payload, frame.fin, frame.sendTs, now);
+          st.in.onData(
+            index,
+            frame.seq,
+            frame.payload,
+            frame.fin,
+            frame.sendTs,
+            now,
+            !!frame.datagram,
+            !!frame.parity,
+          );
           this.#adaptive.observe(st.in.lastExtraDelayMs, now);
         } catch (e) {
           // The peer broke the stream's rules (data after its end...): the session is over.
@@ -457,7 +574,8 @@ export class BondEndpoint {
         link.est.onProgress(now);
         const st = this.#streamForControl(index, frame.type, frame.streamId);
         if (!st) return;
-        this.#applyCredits(st.out.onAck(frame.cumulative, frame.ranges, frame.windowBytes), now);
+        const credits = st.out.onAck(frame.cumulative, frame.ranges, frame.windowBytes);
+        this.#applyCredits(st.out.isLive ? this.#liveCredits(credits) : credits, now);
         this.#checkStream(st);
         this.#checkComplete(now);
         return;
@@ -491,6 +609,19 @@ export class BondEndpoint {
       case "STREAM_CLOSE":
         this.#onStreamClose(link, frame.streamId, frame.reset, frame.code, now);
         return;
+      case "SKIP": {
+        const st = this.#streamForControl(index, frame.type, frame.streamId);
+        if (!st) return;
+        if (!st.in.isDatagram) {
+          this.#linkError(index, `SKIP for stream ${frame.streamId}, which is a byte stream`);
+          return;
+        }
+        // Delivery moved: the sender learns at once, so that it stops repeating the SKIP.
+        if (st.in.onSkip(frame.seq)) this.#queueAck(link, st, now);
+        if (st.header !== null) this.#readHeader(st, now);
+        this.#checkStream(st);
+        return;
+      }
       case "CLOSE":
         if (frame.code === CloseCode.NORMAL) {
           // The peer closes normally only once it holds our whole stream: whatever ACK for
@@ -519,6 +650,8 @@ export class BondEndpoint {
 
   /** The next frame to write, or null when nothing may go now. */
   pollTransmit(now: number): Transmit | null {
+    // 0. Live streams drop what is late and say what they gave up (once per instant).
+    if (now !== this.#liveTickAt && this.#state === "open") this.#tickLive(now);
     // 1. Control frames first: they are small and everything else waits on them.
     const links = [...this.#links.values()];
     for (let i = 0; i < links.length; i++) {
@@ -539,11 +672,14 @@ export class BondEndpoint {
     const out = st.out;
     const resend = out.peekResend();
     const ctx = this.#policyContext(now);
-    const choice = this.#o.policy.choose(links, {
+    const req = {
       retransmit: resend !== null,
       bytes: resend ? resend.payload.length : out.queuedBytes,
       avoid: resend?.lostFrom,
-    }, ctx);
+    };
+    const spread = out.hasFec ? this.#spreadGroup(out, links, req) : null;
+    const choice = (spread && this.#o.policy.choose(spread, req, ctx)) ??
+      this.#o.policy.choose(links, req, ctx);
     if (!choice) return null;
     const link = this.#links.get(choice.index);
     if (!link) return null;
@@ -605,9 +741,89 @@ export class BondEndpoint {
         sendTs: usClock(now),
         fin: block.fin,
         retransmit,
+        // Set only on datagram streams, so that a byte stream's frames stay as they were.
+        ...(block.datagram ? { datagram: true } : {}),
+        ...(block.parity ? { parity: true } : {}),
         payload: block.payload,
       },
     };
+  }
+
+  /**
+   * Live housekeeping for every datagram stream: the sending half drops what is late and
+   * names what it gave up (a SKIP), the receiving half skips gaps older than the deadline.
+   */
+  #tickLive(now: number): void {
+    this.#liveTickAt = now;
+    for (const st of this.#order) {
+      if (!st.out.isDatagram && !st.in.isDatagram) continue;
+      st.out.tick(now);
+      const skip = st.out.takeSkip(now);
+      if (skip !== null) {
+        // On the two quickest links, not where the given-up block was stuck: a SKIP lost on
+        // the link that just died would leave the receiver waiting for its own deadline.
+        const avoid = st.out.skipAvoid;
+        const ranked = [...this.#links.values()]
+          .filter((l) => l.state === "up" && !l.blocked && l.index !== avoid)
+          .sort((a, b) => (a.est.srttMs || Infinity) - (b.est.srttMs || Infinity));
+        const to = ranked.length > 0 ? ranked.slice(0, 2) : [this.#fastestLink()];
+        for (const l of to) {
+          l?.control.push({ type: "SKIP", vpn: this.#vpn(l.index), streamId: st.id, seq: skip });
+        }
+      }
+      if (st.in.tick(now)) {
+        const link = this.#fastestLink();
+        if (link) this.#queueAck(link, st, now);
+        this.#checkStream(st);
+      }
+    }
+  }
+
+  /**
+   * The links an FEC stream's next block may take: a parity block goes where its group has
+   * been least, a datagram where its group has fewer than m blocks, so that one link lost
+   * costs a group no more than its parity can rebuild. Null: no restriction (nothing fits).
+   */
+  #spreadGroup(
+    out: OutboundStream,
+    links: Link[],
+    req: { retransmit: boolean; bytes: number },
+  ): Link[] | null {
+    const next = out.peekKind();
+    if (!next || next.group === null) return null;
+    const counts = out.groupLinks(next.group);
+    const ready = links.filter((l) => canTake(l, req));
+    if (ready.length < 2) return null;
+    const n = (l: Link) => counts.get(l.index) ?? 0;
+    let pool: Link[];
+    if (next.parity) {
+      const least = Math.min(...ready.map(n));
+      pool = ready.filter((l) => n(l) === least);
+    } else {
+      const m = this.#streamFecParity(out);
+      pool = ready.filter((l) => n(l) < m);
+    }
+    return pool.length > 0 && pool.length < links.length ? pool : null;
+  }
+
+  #streamFecParity(out: OutboundStream): number {
+    for (const st of this.#order) if (st.out === out) return st.live?.fec?.m ?? 1;
+    return 1;
+  }
+
+  /**
+   * A live stream's ACK may settle blocks its receiver rebuilt or skipped rather than received.
+   * Only a link from which something arrived after the block left gets the delivery; for the
+   * others it only frees the bytes, so that a link that went silent is still found stalled.
+   */
+  #liveCredits(
+    credits: ReturnType<OutboundStream["onAck"]>,
+  ): ReturnType<OutboundStream["onAck"]> {
+    return credits.map((c) => {
+      if (c.kind !== "delivered") return c;
+      const link = this.#links.get(c.link);
+      return link && link.lastRecvAt > c.stamp.sentAt ? c : { ...c, kind: "lost" as const };
+    });
   }
 
   /** What policies see of the session now; also advances the input-rate meter. */
@@ -650,6 +866,7 @@ export class BondEndpoint {
       let windowUpdate = false;
       for (const st of this.#order) {
         at(st.in.nextTimeout());
+        at(st.out.nextTimeout());
         windowUpdate ||= st.in.windowUpdateDue;
       }
       for (const r of this.#resets.values()) at(r.sentAt + RESET_REPEAT_MS);
@@ -675,6 +892,7 @@ export class BondEndpoint {
   /** Does whatever time has made due: ACKs, NACKs, PINGs, stalls, silence, give-up. */
   handleTimeout(now: number): void {
     if (this.#state !== "open") return;
+    this.#tickLive(now);
     for (const st of this.#order) {
       for (const link of this.#links.values()) {
         if (st.in.ackDue(link.index, now)) this.#queueAck(link, st, now);
@@ -819,6 +1037,7 @@ export class BondEndpoint {
     queueBytes: number,
     bufferBytes: number,
     header: Uint8Array | null,
+    datagrams: "opener" | "acceptor" | null = null,
   ): Stream {
     const st: Stream = {
       id,
@@ -827,6 +1046,7 @@ export class BondEndpoint {
       header,
       early: null,
       outputDone: false,
+      live: null,
       out: new OutboundStream(id, {
         maxQueuedBytes: queueBytes,
         initialWindowBytes: Math.min(bufferBytes, 4 * 1024 * 1024),
@@ -836,6 +1056,8 @@ export class BondEndpoint {
         bufferMs: this.#adaptive.currentMs,
         ackEveryBlocks: 2,
         ackDelayMs: 5,
+        // The opener's replies start at seq 0; a peer's stream starts with its open header.
+        ...(datagrams ? { datagrams: { headerAtZero: datagrams === "acceptor" } } : {}),
       }),
     };
     this.#streams.set(id, st);
@@ -845,6 +1067,10 @@ export class BondEndpoint {
 
   /** Forgets a stream (both halves), for good. */
   #dropStream(st: Stream): void {
+    addTotals(this.#endedTotals, st);
+    this.#endedTotals.heldBytes = 0;
+    const live = liveStatsOf(st);
+    if (live) addLive(this.#liveDone, { streams: 1, sent: live.sent, received: live.received });
     this.#streams.delete(st.id);
     this.#order = this.#order.filter((s) => s !== st);
     this.#streamRr = 0;
@@ -870,7 +1096,13 @@ export class BondEndpoint {
    * for a stream that is over gets an ACK that settles everything (the ACK of its last blocks
    * may have been lost with a link) and goes no further.
    */
-  #streamForData(link: Link, id: number, sendTs: number, now: number): Stream | null {
+  #streamForData(
+    link: Link,
+    id: number,
+    sendTs: number,
+    now: number,
+    datagram: boolean,
+  ): Stream | null {
     const known = this.#streams.get(id);
     if (known) return known;
     const closedAck = () => {
@@ -916,7 +1148,11 @@ export class BondEndpoint {
     }
     this.#ids.opened(id);
     const size = this.#streamBytes();
-    return this.#addStream(id, "bytes", "", size, size, new Uint8Array(0));
+    // A datagram stream is known by its first block's flag, so that its blocks are ordered
+    // as datagrams from the start; its header then says the deadline and FEC.
+    return datagram
+      ? this.#addStream(id, "datagrams", "", size, size, new Uint8Array(0), "acceptor")
+      : this.#addStream(id, "bytes", "", size, size, new Uint8Array(0));
   }
 
   /** The stream an ACK or NACK is about; null (ignored) when it is over or never existed. */
@@ -956,10 +1192,37 @@ export class BondEndpoint {
         st.header = all;
         continue;
       }
+      const datagrams = got.header.kind === "datagrams";
+      const mismatch = datagrams !== st.in.isDatagram
+        ? `the header says ${got.header.kind} but the blocks are ${
+          st.in.isDatagram ? "datagrams" : "bytes"
+        }`
+        : datagrams && got.rest.length > 0
+        ? "a datagram stream's header shares its block with data"
+        : null;
+      if (mismatch) {
+        this.#dropStream(st);
+        this.#sendReset(st.id, StreamCode.BAD_HEADER, now);
+        this.#events.push({
+          type: "stream-reset",
+          id: st.id,
+          code: StreamCode.BAD_HEADER,
+          byPeer: false,
+          reason: mismatch,
+        });
+        return;
+      }
       st.header = null;
       st.kind = got.header.kind;
       st.label = got.header.label;
       st.early = got.rest.length > 0 ? got.rest : null;
+      if (datagrams) {
+        const { deadlineMs, fec } = got.header;
+        st.live = { deadlineMs, fec };
+        st.in.configureLive({ deadlineMs, fec });
+        // The replies go back live with the same deadline (no FEC that way).
+        st.out.useDatagrams({ deadlineMs }, false);
+      }
       this.#events.push({ type: "stream-opened", id: st.id, kind: st.kind, label: st.label });
       return;
     }
@@ -1089,4 +1352,33 @@ const LATE_MARGIN_MS = 100;
 /** The clock as carried in frames: microseconds modulo 2^32. */
 function usClock(now: number): number {
   return Math.floor(now * 1000) >>> 0;
+}
+
+function emptyLiveTotals(): LiveTotals {
+  return {
+    streams: 0,
+    sent: { datagrams: 0, expired: 0, overflow: 0, abandoned: 0, parityBlocks: 0, parityBytes: 0 },
+    received: { delivered: 0, skipped: 0, rebuilt: 0, parity: 0 },
+  };
+}
+
+function addLive(t: LiveTotals, add: LiveTotals): void {
+  t.streams += add.streams;
+  for (const k of Object.keys(t.sent) as (keyof LiveSendCounters)[]) t.sent[k] += add.sent[k];
+  for (const k of Object.keys(t.received) as (keyof LiveReceiveCounters)[]) {
+    t.received[k] += add.received[k];
+  }
+}
+
+/** A datagram stream's figures; null for a byte stream. */
+function liveStatsOf(s: Stream): LiveStreamStats | null {
+  const sent = s.out.liveCounters;
+  const received = s.in.liveCounters;
+  if (!sent && !received) return null;
+  return {
+    deadlineMs: s.live?.deadlineMs ?? null,
+    fec: s.live?.fec ?? null,
+    sent: { ...(sent ?? emptyLiveTotals().sent) },
+    received: { ...(received ?? emptyLiveTotals().received) },
+  };
 }

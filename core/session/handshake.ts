@@ -18,6 +18,7 @@ import {
   deriveSessionKey,
   randomBytes,
   serverProof,
+  toHex,
   type Transcript,
 } from "./auth.ts";
 import { AuthError } from "../tunnel/errors.ts";
@@ -191,9 +192,13 @@ export async function serverHandshake(ch: FrameChannel, s: ServerHello): Promise
   if (hello.join) {
     const held = s.sessions.find(hello.sessionId);
     if (!held) {
+      // Behind a load balancer the likely cause is a link sent to another relay than its
+      // session's first link: say so, since neither side can see the balancer.
       return refuse(
         CloseCode.UNKNOWN_SESSION,
-        "no such session on this server (it may have ended)",
+        `this relay holds no session ${toHex(hello.sessionId).slice(0, 12)}: it ended, ` +
+          "the relay restarted, or a load balancer sent this link to another relay " +
+          "than the session's first link (send --session-sni keeps them together)",
       );
     }
     if (!constantTimeEqual(hello.proof, await clientProof(held.key, true, t))) {
@@ -252,4 +257,28 @@ function refusal(code: number, reason: string): Error {
  */
 export function newSessionId(): Uint8Array {
   return randomBytes(SESSION_ID_LENGTH);
+}
+
+/** Hex digits of the session label: 64 bits, so labels of live sessions do not collide. */
+const SESSION_LABEL_HEX = 16;
+
+/**
+ * The DNS label that `send --session-sni` puts in front of the relay's name in every link's
+ * TLS server name, so that a load balancer hashing the SNI sends all of a session's links to
+ * one relay. The SNI crosses the network in clear, so it is a one-way hash of the session id
+ * under a fixed prefix: it tells an observer which connections belong together (as their
+ * timing already would) but not the session id, and it proves nothing: joining a session
+ * still takes the session key, which never leaves either end.
+ * @example
+ * ```ts
+ * const sni = `${await sessionLabel(sessionId)}.relay.example.net`;
+ * ```
+ */
+export async function sessionLabel(sessionId: Uint8Array): Promise<string> {
+  const prefix = new TextEncoder().encode("bondctl-sni");
+  const input = new Uint8Array(prefix.length + sessionId.length);
+  input.set(prefix);
+  input.set(sessionId, prefix.length);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", input));
+  return toHex(digest).slice(0, SESSION_LABEL_HEX);
 }

@@ -8,12 +8,17 @@
  * 2. `takeOutput()` hands in-order bytes to the output, whose pace sets the window that the
  *    ACKs advertise (a slow output pushes back on the sender instead of growing memory);
  * 3. `ackDue()` / `makeAck()` and `overdueGaps()` say what control frames to send.
+ * A datagram stream orders its blocks with `LiveOrder` instead: each block is one datagram,
+ * handed out whole, and a live one may skip a gap (`tick()` for its deadline, `onSkip()` for
+ * the sender's SKIP) instead of waiting for it.
  * Pure: time arrives as `now` (ms).
  * @module
  */
 import { ReorderBuffer } from "../reorder/mod.ts";
 import type { SeqRange } from "../frame/types.ts";
 import { MAX_ACK_RANGES, MAX_BLOCK_PAYLOAD } from "../frame/constants.ts";
+import { LiveOrder, type LiveReceiveCounters } from "./live_order.ts";
+import type { LiveOptions } from "./stream_header.ts";
 
 /** Per-link acknowledgement state. */
 interface LinkAckState {
@@ -53,6 +58,12 @@ export interface InboundOptions {
   ackEveryBlocks: number;
   /** ...or this many ms after the first unacknowledged one. */
   ackDelayMs: number;
+  /**
+   * A datagram stream: blocks are datagrams. `headerAtZero`: block 0 is the stream's open
+   * header (the peer opened it), and the deadline and FEC come with it (`configureLive()`);
+   * otherwise `live` gives them at once.
+   */
+  datagrams?: { headerAtZero: boolean; live?: LiveOptions };
 }
 
 /** The body of an ACK, link-independent part plus the echo for one link. */
@@ -75,7 +86,9 @@ export interface AckContent {
 export class InboundStream {
   readonly streamId: number;
   #opts: InboundOptions;
-  #reorder: ReorderBuffer;
+  #reorder: ReorderBuffer | LiveOrder;
+  /** The same object as `#reorder` on a datagram stream, else null. */
+  #live: LiveOrder | null = null;
   #output: Uint8Array[] = [];
   #outputHead = 0;
   #outputBytes = 0;
@@ -93,11 +106,21 @@ export class InboundStream {
   constructor(streamId: number, opts: InboundOptions) {
     this.streamId = streamId;
     this.#opts = opts;
-    this.#reorder = new ReorderBuffer({
-      maxBytes: opts.maxBufferBytes,
-      nackDelayMs: Math.min(100, opts.bufferMs / 2),
-      maxBlocks: MAX_HELD_BLOCKS,
-    });
+    if (opts.datagrams) {
+      this.#reorder = this.#live = new LiveOrder({
+        maxBytes: opts.maxBufferBytes,
+        nackDelayMs: Math.min(100, opts.bufferMs / 2),
+        maxBlocks: MAX_HELD_BLOCKS,
+        headerAtZero: opts.datagrams.headerAtZero,
+      });
+      if (opts.datagrams.live) this.#live.configure(opts.datagrams.live);
+    } else {
+      this.#reorder = new ReorderBuffer({
+        maxBytes: opts.maxBufferBytes,
+        nackDelayMs: Math.min(100, opts.bufferMs / 2),
+        maxBlocks: MAX_HELD_BLOCKS,
+      });
+    }
     this.#lastAdvertised = opts.maxBufferBytes;
   }
 
@@ -126,6 +149,38 @@ export class InboundStream {
     return this.#reorder.oldestGapAgeMs(now);
   }
 
+  /** Blocks are datagrams (each handed out whole, in its own chunk). */
+  get isDatagram(): boolean {
+    return this.#live !== null;
+  }
+  /** A datagram stream's figures (null on a byte stream). */
+  get liveCounters(): LiveReceiveCounters | null {
+    return this.#live?.counters ?? null;
+  }
+  /** The deadline and FEC of a datagram stream, from its header. */
+  configureLive(live: LiveOptions): void {
+    this.#live?.configure(live);
+    this.#drainReorder();
+  }
+  /** SKIP: the sender sends nothing below `seq` again. Returns whether delivery moved. */
+  onSkip(seq: number): boolean {
+    const live = this.#live;
+    if (!live) return false;
+    const before = live.nextSeq;
+    live.skipTo(seq);
+    this.#drainReorder();
+    return live.nextSeq !== before;
+  }
+  /** A live stream gives up gaps older than its deadline. Returns whether delivery moved. */
+  tick(now: number): boolean {
+    const live = this.#live;
+    if (!live) return false;
+    const before = live.nextSeq;
+    live.expire(now);
+    this.#drainReorder();
+    return live.nextSeq !== before;
+  }
+
   /**
    * Files one DATA block that arrived on `link`. Returns false for a duplicate or a block the
    * buffer cannot hold now (the sender will send it again).
@@ -137,7 +192,17 @@ export class InboundStream {
     fin: boolean,
     sendTs: number,
     now: number,
+    datagram = false,
+    parity = false,
   ): boolean {
+    // A block's kind is the stream's: a datagram in a byte stream (or the reverse) is a peer
+    // that breaks the protocol.
+    if (datagram !== (this.#live !== null)) {
+      throw new Error(
+        `stream ${this.streamId}: a ${datagram ? "datagram" : "byte"} block in a ` +
+          `${this.#live ? "datagram" : "byte"} stream`,
+      );
+    }
     const st = this.#linkState(link, now);
     if (st.blocks === 0) st.firstAt = now;
     st.blocks++;
@@ -170,7 +235,9 @@ export class InboundStream {
       return false;
     }
     this.#reorder.setMaxBytes(Math.max(0, max - this.#outputBytes));
-    const verdict = this.#reorder.insert(seq, payload, fin, now);
+    const verdict = this.#live
+      ? this.#live.insert(seq, payload, fin, now, parity)
+      : this.#reorder.insert(seq, payload, fin, now);
     if (verdict !== "accepted") {
       if (verdict === "duplicate") this.bytesDuplicate += payload.length;
       return false;
@@ -303,7 +370,8 @@ export class InboundStream {
     for (;;) {
       const b = this.#reorder.take();
       if (!b) return;
-      if (b.payload.length > 0) {
+      // A datagram is delivered even when empty; a fin carries none.
+      if (b.payload.length > 0 || (this.#live && !b.fin)) {
         this.#output.push(b.payload);
         this.#outputBytes += b.payload.length;
       }

@@ -31,6 +31,7 @@ import {
   type SessionOutcome,
   type Sink,
   type Source,
+  type StreamAcceptor,
 } from "./driver_io.ts";
 import { type Candidate, RefusedError, serverHandshake } from "./handshake.ts";
 import { constantTimeEqual, toHex } from "./auth.ts";
@@ -39,6 +40,13 @@ import { Admission, type ServerLimits, type Verdict } from "./limits.ts";
 import { LogThrottle } from "./log_throttle.ts";
 import { CloseCode } from "../frame/types.ts";
 import { formatBytes } from "../config/mod.ts";
+import {
+  type RefusalReason,
+  refusalReason,
+  type RelaySnapshot,
+  RelayTally,
+  sessionFigures,
+} from "../metrics/relay_tally.ts";
 
 /** A session as the output template and the logs see it. */
 export interface SessionInfo {
@@ -77,6 +85,8 @@ export interface ServerOptions {
   openOutput(key: string, s: SessionInfo): Promise<Sink>;
   /** Opens the input the server sends back (null: nothing to send). */
   openInput(s: SessionInfo): Promise<Source | null>;
+  /** What the session does with the streams its sender opens (none: each is refused). */
+  acceptStreams?(s: SessionInfo): StreamAcceptor;
   log: Logger;
 }
 
@@ -113,6 +123,10 @@ export interface RunningServer {
   ): ReloadReport;
   /** Stops listening and ends every session with SHUTDOWN. */
   close(reason: string): Promise<void>;
+  /** Counters and every running session's figures, for `receive --metrics`. */
+  metrics(): RelaySnapshot;
+  /** The sessions running now, for the live view and `--stats`. */
+  sessions(): { info: SessionInfo; endpoint: BondEndpoint }[];
 }
 
 interface Held {
@@ -146,6 +160,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   let firstResolve!: (r: SessionReport) => void;
   const firstSession = new Promise<SessionReport>((r) => (firstResolve = r));
   let sessionsStarted = 0;
+  const tally = new RelayTally();
+  let listening = true;
   const throttle = new LogThrottle(20, 10_000);
   const warnThrottled = (msg: string) => {
     for (const line of throttle.offer(msg, realClock())) o.log.warn(line);
@@ -161,7 +177,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   };
 
   /** Step 3: limits, --once and the output, for a candidate whose proof checked out. */
-  const admit = (c: Candidate): Verdict => {
+  const admit = (c: Candidate, note: (r: RefusalReason) => void = () => {}): Verdict => {
     const hex = toHex(c.sessionId);
     if (c.join) {
       const held = sessions.get(hex);
@@ -170,6 +186,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       }
       const v = admission.admitLink(held.links, c.linkIndex);
       if (v.ok) held.links.add(c.linkIndex);
+      else note("limits");
       return v;
     }
     if (sessions.has(hex)) {
@@ -179,7 +196,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return { ok: false, code: CloseCode.BUSY, reason: "the server serves one session (--once)" };
     }
     const v = admission.admitSession(c.client);
-    if (!v.ok) return v;
+    if (!v.ok) {
+      note("limits");
+      return v;
+    }
     const info: SessionInfo = { id: hex, client: c.client, openedAt: new Date() };
     let outputKey: string | null;
     try {
@@ -233,6 +253,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const onConn = async (t: Transport, settle: () => void) => {
     const link = new FramedLink(t, o.oui);
     let accepted;
+    let noted: RefusalReason | null = null; // a limit said no (other refusals: by the error)
     try {
       accepted = await serverHandshake(link, {
         oui: o.oui,
@@ -240,10 +261,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         sessions: lookup,
         bufferMs: o.bufferMs,
         timeoutMs: o.limits.handshakeTimeoutMs,
-        admit,
+        admit: (c) => admit(c, (r) => (noted = r)),
       });
     } catch (e) {
       settle();
+      tally.refused(noted ?? refusalReason(e));
       warnThrottled(`refused a link from ${t.remote}: ${(e as Error).message}`);
       await t.end();
       return;
@@ -260,6 +282,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         return;
       }
       held.driver.attachLink(accepted.linkIndex, link, accepted.caps);
+      tally.linkAccepted();
       o.log.info(
         `session ${short}: link ${accepted.linkIndex} (${accepted.caps.name}) joined from ${t.remote}`,
       );
@@ -298,6 +321,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         reason,
       });
       o.log.warn(`session ${short} refused: ${reason}`);
+      tally.refused("output");
       release(hex);
       await t.end();
       if (o.once) {
@@ -328,7 +352,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       `session ${short} opened by ${t.remote} on link ${linkIndex} (${caps.name}), ` +
         `client ${info.client}` + (held.outputKey !== null ? `, output ${held.outputKey}` : ""),
     );
+    if (o.acceptStreams) driver.acceptStreams(o.acceptStreams(info));
     driver.attachLink(linkIndex, link, caps);
+    tally.sessionStarted();
+    tally.linkAccepted();
     driver.onLinkClosed = (index) => void held.links.delete(index);
     driver.startOutput(sink);
     driver.startInput(source);
@@ -337,6 +364,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (held.revokedWhy !== null) driver.abort(CloseCode.REVOKED, held.revokedWhy);
     const outcome = await driver.done;
     held.ending = true;
+    tally.sessionEnded(outcome, sessionFigures(info, endpoint));
     release(hex);
     const report: SessionReport = {
       sessionHex: hex,
@@ -361,6 +389,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   };
 
   const onRejected = (r: Rejection) => {
+    tally.refused(r.kind === "over-cap" ? "limits" : r.kind);
     switch (r.kind) {
       case "tls":
         warnThrottled(`TLS handshake with ${r.remote} failed: ${r.message}`);
@@ -418,7 +447,23 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       }
       return { revoked, clients: credentials.length, certificate };
     },
+    sessions() {
+      return [...sessions.values()].filter((h) => h.driver !== null).map((h) => ({
+        info: h.info,
+        endpoint: h.driver!.endpoint,
+      }));
+    },
+    metrics() {
+      // Ending sessions too: their bytes leave this sum only as they join the tally's totals.
+      const running = [...sessions.values()].filter((h) => h.driver !== null);
+      return {
+        listening,
+        totals: tally.totals(),
+        sessions: running.map((h) => sessionFigures(h.info, h.driver!.endpoint)),
+      };
+    },
     async close(reason: string) {
+      listening = false;
       listener.close();
       for (const line of throttle.flush(Infinity)) o.log.warn(line);
       const running = [...sessions.values()];

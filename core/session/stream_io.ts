@@ -111,3 +111,26 @@ function describe(e: unknown): string {
   if (e instanceof Deno.errors.IsADirectory) return "is a directory";
   return (e as Error).message;
 }
+
+/**
+ * A source that gives nothing until it is closed, then ends: stream 0 of a session whose input
+ * is a listener (its streams carry the data; the session lasts until the sender stops).
+ * @example
+ * ```ts
+ * const src = idleSource(); // read() resolves null once src.close() is called
+ * ```
+ */
+export function idleSource(): Source {
+  let closed = false;
+  const waiting: ((v: null) => void)[] = [];
+  return {
+    read() {
+      if (closed) return Promise.resolve(null);
+      return new Promise((r) => waiting.push(r));
+    },
+    close() {
+      closed = true;
+      for (const w of waiting.splice(0)) w(null);
+    },
+  };
+}

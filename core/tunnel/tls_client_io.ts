@@ -1,7 +1,10 @@
 /**
  * The client side of a link: a TLS 1.3 connection from a given local address, through
  * `node:tls` because `Deno.connect` ignores the local address and policy routing needs it.
- * The server is verified either by a CA bundle or by a SHA-256 pin of its certificate.
+ * The server is verified either by a CA bundle or by a SHA-256 pin of its certificate. The name
+ * sent in the ClientHello (SNI) may differ from the name the certificate is checked against:
+ * `send --session-sni` sends `<session label>.<relay name>` so that a TCP load balancer can keep
+ * a session's links together, while the certificate is still checked for the relay's own name.
  * @module
  */
 import tls from "node:tls";
@@ -23,6 +26,11 @@ export interface DialOptions {
   port: number;
   /** TLS server name (SNI and certificate check); defaults to `host` when it is a name. */
   servername?: string;
+  /**
+   * Send this name as SNI instead of `servername`, which the certificate is still checked
+   * against (a load balancer hashes the SNI; no wildcard certificate is needed).
+   */
+  sni?: string;
   localAddress?: string;
   trust: ServerTrust;
   /** Give up on the TCP+TLS handshake after this long (ms). */
@@ -43,18 +51,25 @@ export function dialTls(opts: DialOptions): Promise<Transport> {
     const where = `${opts.host}:${opts.port}` +
       (opts.localAddress ? ` from ${opts.localAddress}` : "");
     const isName = !/^[\d.]+$/.test(opts.host) && !opts.host.includes(":");
+    const verifyName = opts.servername ?? (isName ? opts.host : undefined);
     // localAddress and highWaterMark pass through to net.connect; the typings omit them.
     const options: tls.ConnectionOptions & { localAddress?: string; highWaterMark?: number } = {
       host: opts.host,
       port: opts.port,
       localAddress: opts.localAddress,
-      servername: opts.servername ?? (isName ? opts.host : undefined),
+      servername: opts.sni ?? verifyName,
       minVersion: "TLSv1.3",
       ca: opts.trust.kind === "ca" ? [opts.trust.caPem] : undefined,
       // With a pin the chain is not checked against a CA: the pin is the trust.
       rejectUnauthorized: opts.trust.kind === "ca",
       highWaterMark: CLIENT_HIGH_WATER,
     };
+    if (opts.sni !== undefined) {
+      // node checks the certificate against the SNI by default; the label in front of the
+      // relay's name is only for the load balancer, so check against the relay's own name.
+      const name = verifyName ?? opts.host;
+      options.checkServerIdentity = (_sni, cert) => tls.checkServerIdentity(name, cert);
+    }
     const socket = tls.connect(options);
     const timer = setTimeout(() => {
       socket.destroy();

@@ -179,6 +179,42 @@ const samples: [string, Frame][] = [
     code: 0xffff,
     reason: "x".repeat(MAX_TEXT_LENGTH),
   }],
+  ["an empty DATA datagram", {
+    type: "DATA",
+    vpn,
+    streamId: 3,
+    seq: 7,
+    sendTs: 1,
+    fin: false,
+    retransmit: false,
+    datagram: true,
+    payload: new Uint8Array(0),
+  }],
+  ["a retransmitted DATA parity block", {
+    type: "DATA",
+    vpn,
+    streamId: 5,
+    seq: MAX_SEQ,
+    sendTs: U32,
+    fin: false,
+    retransmit: true,
+    datagram: true,
+    parity: true,
+    payload: fill(1319, 3),
+  }],
+  ["a datagram stream's fin", {
+    type: "DATA",
+    vpn,
+    streamId: 5,
+    seq: 12,
+    sendTs: 0,
+    fin: true,
+    retransmit: false,
+    datagram: true,
+    payload: new Uint8Array(0),
+  }],
+  ["a SKIP", { type: "SKIP", vpn, streamId: 1, seq: 0 }],
+  ["a SKIP at the largest seq", { type: "SKIP", vpn, streamId: U32, seq: MAX_SEQ }],
 ];
 
 // ---- Round trips ----
@@ -238,6 +274,26 @@ Deno.test("encodeFrame() writes a DATA body as specified", () => {
   const expected = "02bdc701020304" + "01" + "04" + "03" + "00000011" + "00000005" +
     "0000000100000001" + "00000007" + "aa";
   assert.equal(hexOf(encodeFrame(frame)), expected);
+});
+
+Deno.test("encodeFrame() writes a parity datagram's flags and a SKIP body as specified", () => {
+  const parity: Frame = {
+    type: "DATA",
+    vpn,
+    streamId: 5,
+    seq: 3,
+    sendTs: 0,
+    fin: false,
+    retransmit: false,
+    datagram: true,
+    parity: true,
+    payload: new Uint8Array([0xbb]),
+  };
+  assert.equal(hexOf(encodeFrame(parity)).slice(16, 20), "040c", "type 4, flags 0x04 | 0x08");
+  const skip: Frame = { type: "SKIP", vpn, streamId: 9, seq: 2 ** 32 + 2 };
+  const expected = "02bdc701020304" + "01" + "0e" + "00" + "0000000c" + "00000009" +
+    "0000000100000002";
+  assert.equal(hexOf(encodeFrame(skip)), expected);
 });
 
 Deno.test("encodeFrame() writes an ACK body as specified", () => {
@@ -397,10 +453,31 @@ const malformed: Row[] = [
   },
   {
     what: "unknown DATA flag bits",
-    bytes: raw(T.DATA, [...fill(16, 0)], { flags: 0x04 }),
+    bytes: raw(T.DATA, [...fill(16, 0)], { flags: 0x10 }),
     kind: "bad-field",
-    says: /DATA.*0x04/,
+    says: /DATA.*0x10/,
   },
+  {
+    what: "a DATA parity flag without the datagram flag",
+    bytes: raw(T.DATA, [...fill(16, 0)], { flags: 0x08 }),
+    kind: "bad-field",
+    says: /parity flag without datagram/,
+  },
+  {
+    what: "a DATA parity flag on a fin",
+    bytes: raw(T.DATA, [...fill(16, 0)], { flags: 0x0d }),
+    kind: "bad-field",
+    says: /parity flag with fin/,
+  },
+  { what: "a SKIP body of 11 octets", bytes: raw(T.SKIP, [...fill(11, 0)]), kind: "short" },
+  { what: "a SKIP body of 13 octets", bytes: raw(T.SKIP, [...fill(13, 0)]), kind: "bad-length" },
+  {
+    what: "a SKIP seq of 2^53",
+    bytes: raw(T.SKIP, [...u32(1), ...u64(2n ** 53n)]),
+    kind: "bad-field",
+    says: /SKIP seq/,
+  },
+  { what: "a flag on a SKIP", bytes: raw(T.SKIP, [...fill(12, 0)], { flags: 1 }), kind: "bad-field" },
   {
     what: "a flag on a CHALLENGE",
     bytes: raw(T.CHALLENGE, [...fill(32, 0)], { flags: 1 }),
@@ -624,6 +701,14 @@ const refused: [string, Frame, FrameErrorKind][] = [
     report: { rxBytes: 0, txBytes: -5 },
   }, "bad-field"],
   ["an unknown type", { type: "FOO", vpn } as unknown as Frame, "unknown-type"],
+  ["a parity block that is not a datagram", { ...data, parity: true }, "bad-field"],
+  ["a parity block that ends its stream", {
+    ...data,
+    datagram: true,
+    parity: true,
+    fin: true,
+  }, "bad-field"],
+  ["a SKIP seq of 2^53", { type: "SKIP", vpn, streamId: 1, seq: 2 ** 53 }, "bad-field"],
 ];
 
 for (const [what, frame, kind] of refused) {

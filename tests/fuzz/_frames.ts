@@ -193,7 +193,7 @@ export function caps(r: Rng): LinkCaps {
  */
 export function randomFrame(r: Rng, oui = DEFAULT_VPN_OUI): Frame {
   const vpn = { oui, index: r.chance(0.7) ? r.int(8) : u32(r) };
-  switch (r.int(13)) {
+  switch (r.int(14)) {
     case 0:
       return { type: "CHALLENGE", vpn, nonce: r.bytes(32) };
     case 1:
@@ -214,8 +214,8 @@ export function randomFrame(r: Rng, oui = DEFAULT_VPN_OUI): Frame {
         bufferMs: u32(r),
         proof: r.bytes(32),
       };
-    case 3:
-      return {
+    case 3: {
+      const f: Frame = {
         type: "DATA",
         vpn,
         streamId: r.chance(0.8) ? 0 : u32(r),
@@ -225,6 +225,11 @@ export function randomFrame(r: Rng, oui = DEFAULT_VPN_OUI): Frame {
         retransmit: r.chance(0.2),
         payload: poolBytes(r, payloadLength(r)),
       };
+      // A block of a datagram stream, now and then a parity block (never a fin).
+      if (r.chance(0.1)) f.datagram = true;
+      if (f.datagram && !f.fin && r.chance(0.3)) f.parity = true;
+      return f;
+    }
     case 4: {
       const cumulative = seqValue(r);
       return {
@@ -274,6 +279,8 @@ export function randomFrame(r: Rng, oui = DEFAULT_VPN_OUI): Frame {
         code: r.chance(0.5) ? r.int(12) : r.int(65536),
         reason: text(r, 1024),
       };
+    case 12:
+      return { type: "SKIP", vpn, streamId: r.chance(0.5) ? 0 : u32(r), seq: seqValue(r) };
     default:
       return { type: "BUFFER", vpn, bufferMs: u32(r) };
   }
