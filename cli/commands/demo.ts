@@ -83,7 +83,7 @@ export function demoCommand() {
         const input = `${dir}/input.bin`;
         const output = `${dir}/output.bin`;
         const tokenFile = `${dir}/token`;
-        await Deno.writeTextFile(tokenFile, crypto.randomUUID());
+        await Deno.writeTextFile(tokenFile, crypto.randomUUID(), { mode: 0o600 });
         // Random data in 1 MiB pieces (getRandomValues takes at most 64 KiB at a time).
         const f = await Deno.open(input, { write: true, create: true });
         const piece = new Uint8Array(1 << 20);

@@ -291,7 +291,9 @@ export function sendCommand() {
         );
       }
       if (opts.fec && opts.deadline === undefined) {
-        throw new UserError("--fec needs --deadline: FEC is for live streams, e.g. --deadline 800ms");
+        throw new UserError(
+          "--fec needs --deadline: FEC is for live streams, e.g. --deadline 800ms",
+        );
       }
       if (listens && opts.restart) {
         throw new UserError(
@@ -380,15 +382,12 @@ export function sendCommand() {
           session.abort(CloseCode.SHUTDOWN, "the sender could not listen");
           throw new UserError(`cannot listen on ${opts.input}: ${(e as Error).message}`);
         }
-        log.info(
-          `datagrams on udp ${
-            formatHostPort({ host: udpListener.addr.hostname, port: udpListener.addr.port })
-          } (${
-            opts.deadline === undefined
-              ? "reliable"
-              : `live: ${opts.deadline} ms deadline` + (opts.fec ? `, FEC ${opts.fec.k}+${opts.fec.m}` : "")
-          })`,
-        );
+        const fec = opts.fec ? `, FEC ${opts.fec.k}+${opts.fec.m}` : "";
+        const mode = opts.deadline === undefined
+          ? "reliable"
+          : `live: ${opts.deadline} ms deadline${fec}`;
+        const at = formatHostPort({ host: udpListener.addr.hostname, port: udpListener.addr.port });
+        log.info(`datagrams on udp ${at} (${mode})`);
       }
 
       if (auto) {

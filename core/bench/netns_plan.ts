@@ -56,6 +56,15 @@ export interface NetnsPlan {
 }
 
 /**
+ * The namespaces' default congestion control, which bondctl's links use (see setupCommands).
+ * @example
+ * ```ts
+ * LAB_DEFAULT_CC; // "reno"
+ * ```
+ */
+export const LAB_DEFAULT_CC = "reno";
+
+/**
  * Routing tables are 100 + link (DESIGN.md).
  * @example
  * ```ts
@@ -230,6 +239,20 @@ export function setupCommands(plan: NetnsPlan): string[][] {
     );
   }
   cmds.push(...routeCommands(plan));
+  // bondctl's TLS links (node:tls) cannot choose a congestion control per socket, as the
+  // kernel contenders do (cubic); a namespace may default only to reno or bbr, and with bbr
+  // the bond's TCP re-sent 20-35 % of its bytes on the patent's links (`ss -ti`; docs/BENCH.md).
+  for (const ns of [c, s]) {
+    cmds.push([
+      "ip",
+      "netns",
+      "exec",
+      ns,
+      "sysctl",
+      "-qw",
+      `net.ipv4.tcp_congestion_control=${LAB_DEFAULT_CC}`,
+    ]);
+  }
   return cmds;
 }
 

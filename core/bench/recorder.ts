@@ -22,6 +22,8 @@ export interface TimelinePoint {
   /** Interval start, ms since the contender started. */
   tMs: number;
   bps: number;
+  /** Largest delay of the records that arrived in the interval (ms), if any did. */
+  delayMaxMs?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class BenchRecorder {
   #stall = 0;
   #stallAt: number | null = null;
   #bins: number[] = [];
+  #delayBins: number[] = [];
 
   constructor(o: { durationMs: number; binMs?: number }) {
     if (!(o.durationMs > 0)) throw new RangeError(`duration ${o.durationMs} ms must be > 0`);
@@ -114,9 +117,13 @@ export class BenchRecorder {
     }
   }
 
-  /** A whole record of `bytes` arrived `delayMs` after it was written. */
-  onRecord(delayMs: number, bytes: number): void {
+  /** A whole record of `bytes` arrived `delayMs` after it was written (at `now`, if given). */
+  onRecord(delayMs: number, bytes: number, now?: number): void {
     this.histogram.add(delayMs, bytes);
+    if (now === undefined) return;
+    const bin = Math.floor(now / this.binMs);
+    while (this.#delayBins.length <= bin) this.#delayBins.push(-1);
+    this.#delayBins[bin] = Math.max(this.#delayBins[bin], delayMs);
   }
 
   /**
@@ -140,7 +147,12 @@ export class BenchRecorder {
       longestStallMs: this.#start === null ? this.durationMs : stall,
       longestStallAtMs: stallAt,
       delayMs: { p50: h.quantile(0.5), p99: h.quantile(0.99), max: h.max, mean: h.mean },
-      timeline: this.#bins.map((b, i) => ({ tMs: i * this.binMs, bps: (b * 8000) / this.binMs })),
+      timeline: this.#bins.map((b, i) => {
+        const d = this.#delayBins[i] ?? -1;
+        const point: TimelinePoint = { tMs: i * this.binMs, bps: (b * 8000) / this.binMs };
+        if (d >= 0) point.delayMaxMs = d;
+        return point;
+      }),
       histogram: h,
     };
   }

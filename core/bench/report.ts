@@ -8,6 +8,7 @@
 import { formatBytes, formatRate } from "../config/mod.ts";
 import { renderChart } from "../report/svg_chart.ts";
 import type { ContenderRun } from "./run_io.ts";
+import { LAB_DEFAULT_CC } from "./netns_plan.ts";
 
 /**
  * A link as reported.
@@ -181,6 +182,9 @@ export function benchTable(r: BenchReport): string[] {
   }
   if (r.contenders.some((c) => c.name === "kernel-mptcp" || c.name === "single-best")) {
     out.push(`kernel contenders use ${r.kernelCc} (set per socket)`);
+  }
+  if (r.lab === "netns" && r.contenders.some((c) => c.name.startsWith("bondctl-"))) {
+    out.push(`bondctl's links use the namespaces' default congestion control, ${LAB_DEFAULT_CC}`);
   }
   for (const c of r.contenders) {
     if (c.note) out.push(`${c.name}: ${c.status === "ok" ? "" : `${c.status}: `}${c.note}`);

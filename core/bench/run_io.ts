@@ -310,7 +310,7 @@ export async function runContender(o: RunOptions): Promise<ContenderRun> {
           opened();
         }
         for (const r of reader.push(chunk)) {
-          if (r.sentAt >= windowOpenAbs) rec.onRecord(now - r.sentAt, o.recordBytes);
+          if (r.sentAt >= windowOpenAbs) rec.onRecord(now - r.sentAt, o.recordBytes, t);
         }
       }
     })();

@@ -105,6 +105,11 @@ export class FecDecoder {
     return count !== null && count !== undefined && slot.index >= count;
   }
 
+  /** How many data slots group `group` covers, once one of its parity blocks said so. */
+  knownCount(group: number): number | null {
+    return this.#groups.get(group)?.count ?? null;
+  }
+
   /** Forgets the groups whose data slots all lie below `seq` (delivery has passed them). */
   forgetBelow(seq: number): void {
     const slot = slotOf(this.layout, seq);

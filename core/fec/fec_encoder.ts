@@ -12,13 +12,7 @@
  * @module
  */
 import { ReedSolomon } from "./reed_solomon.ts";
-import {
-  type FecLayout,
-  packShard,
-  PARITY_HEADER,
-  SHARD_HEADER,
-  slotOf,
-} from "./fec_layout.ts";
+import { type FecLayout, packShard, PARITY_HEADER, SHARD_HEADER, slotOf } from "./fec_layout.ts";
 
 /** Parity to send: payloads for consecutive seqs from `firstSeq`. */
 export interface ParityBatch {

@@ -11,6 +11,7 @@
  * @module
  */
 import type { BlockRequest, Choice, LinkView, Policy, PolicyContext } from "./policy.ts";
+import { inputQueueCapBytes } from "../session/input_pacing.ts";
 import {
   arrivalMs,
   blockFor,
@@ -71,6 +72,11 @@ export function pickEarliest(
   const i = ranked.findIndex((r) => r.ready);
   if (i < 0) return null;
   if (i === 0) return ranked[0];
+  // The input queue is paced (core/session/input_pacing.ts): when it is full, more input waits
+  // upstream, unseen. Waiting for the faster links would leave this one idle while that backlog
+  // grows, so any link that can take the block is worth it.
+  const cap = inputQueueCapBytes(ranked.map((r) => r.link), ctx.bufferMs);
+  if (ctx.queuedBytes >= cap / 2) return ranked[i];
   // Everything ahead of the first ready link is full. Waiting for them means they carry their
   // own queues plus everything waiting here; the slower link is used only if it beats that.
   const waiting = req.retransmit

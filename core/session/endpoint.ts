@@ -38,6 +38,7 @@ import { type BlockRecord, type LiveSendCounters, OutboundStream } from "./outbo
 import { InboundStream } from "./inbound.ts";
 import type { LiveReceiveCounters } from "./live_order.ts";
 import { AdaptiveBuffer } from "../reorder/adaptive_buffer.ts";
+import { pacedInputRoom } from "./input_pacing.ts";
 import {
   decodeStreamHeader,
   encodeStreamHeader,
@@ -398,7 +399,12 @@ export class BondEndpoint {
 
   /** Input bytes the endpoint accepts now (stream 0). */
   inputRoom(): number {
-    return this.#state === "open" ? this.#main.out.room() : 0;
+    if (this.#state !== "open") return 0;
+    // Paced (core/session/input_pacing.ts): a source faster than the links waits at its end
+    // instead of queueing here, where every byte would be delivery delay.
+    const out = this.#main.out;
+    const paced = pacedInputRoom(this.#links.values(), out.queuedBytes, this.#peerBufferMs);
+    return Math.min(out.room(), paced);
   }
   /** Queues input bytes (at most `inputRoom()`). */
   push(bytes: Uint8Array): void {
@@ -616,18 +622,27 @@ export class BondEndpoint {
           this.#linkError(index, `SKIP for stream ${frame.streamId}, which is a byte stream`);
           return;
         }
-        // Delivery moved: the sender learns at once, so that it stops repeating the SKIP.
-        if (st.in.onSkip(frame.seq)) this.#queueAck(link, st, now);
+        // Answered every time (SKIPs are few): whether delivery moved now or had already moved
+        // (the ACK that said so lost with a link), the sender stops repeating its SKIP.
+        st.in.onSkip(frame.seq);
+        this.#queueAck(link, st, now);
         if (st.header !== null) this.#readHeader(st, now);
         this.#checkStream(st);
         return;
       }
       case "CLOSE":
         if (frame.code === CloseCode.NORMAL) {
-          // The peer closes normally only once it holds our whole stream: whatever ACK for
-          // our last blocks was lost with a link, they arrived.
+          // The peer closes normally only once it holds our whole stream, and every other
+          // stream it knows is over on its side: whatever ACK for our last blocks was lost
+          // with a link (or delayed past the peer's own end), they arrived. A stream of ours
+          // it never acknowledged may not have reached it yet (its CLOSE can cross our open).
           this.#peerClosed = true;
-          this.#main.out.peerHasAll();
+          for (const st of [...this.#order]) {
+            const known = st.id === MAIN || !this.#ids.isLocal(st.id) || st.out.peerCumulative > 0;
+            if (!known) continue;
+            st.out.peerHasAll();
+            this.#checkStream(st);
+          }
           this.#checkComplete(now);
         } else if (this.#state === "open") {
           this.#state = "failed";
@@ -757,7 +772,7 @@ export class BondEndpoint {
     this.#liveTickAt = now;
     for (const st of this.#order) {
       if (!st.out.isDatagram && !st.in.isDatagram) continue;
-      st.out.tick(now);
+      this.#applyCredits(st.out.tick(now), now);
       const skip = st.out.takeSkip(now);
       if (skip !== null) {
         // On the two quickest links, not where the given-up block was stuck: a SKIP lost on
@@ -800,15 +815,9 @@ export class BondEndpoint {
       const least = Math.min(...ready.map(n));
       pool = ready.filter((l) => n(l) === least);
     } else {
-      const m = this.#streamFecParity(out);
-      pool = ready.filter((l) => n(l) < m);
+      pool = ready.filter((l) => n(l) < out.fecParity);
     }
     return pool.length > 0 && pool.length < links.length ? pool : null;
-  }
-
-  #streamFecParity(out: OutboundStream): number {
-    for (const st of this.#order) if (st.out === out) return st.live?.fec?.m ?? 1;
-    return 1;
   }
 
   /**
@@ -1148,6 +1157,9 @@ export class BondEndpoint {
     }
     this.#ids.opened(id);
     const size = this.#streamBytes();
+    // Our CLOSE went out before the peer's stream arrived (a quicker link carried the end of
+    // stream 0): the session is not over after all, and its linger starts again once it is.
+    this.#closeSentAt = null;
     // A datagram stream is known by its first block's flag, so that its blocks are ordered
     // as datagrams from the start; its header then says the deadline and FEC.
     return datagram

@@ -47,6 +47,8 @@ export const DEFAULT_INPUT_PACING: InputPacingOptions = {
   ceilingBytes: 4 * 1024 * 1024,
 };
 
+/** A link with less than this share of the bond's rate does not stretch the queue. */
+const WORTH_WAITING_SHARE = 1 / 32;
 /** Blocks a slow link should find waiting to be kept busy (one going out, one behind it). */
 const BLOCKS_PER_SLOW_LINK = 2;
 
@@ -68,6 +70,7 @@ export function inputQueueCapBytes(
   let blockBytes = 0;
   let fastestOwd = Infinity;
   let slowest = 0;
+  const rates: [number, number][] = [];
   for (const l of links) {
     if (l.state !== "up") continue;
     const rate = l.est.rateBps;
@@ -77,8 +80,13 @@ export function inputQueueCapBytes(
     blockBytes += block;
     if (!l.blocked) freeBytes += Math.max(0, l.est.roomBytes());
     fastestOwd = Math.min(fastestOwd, owd);
-    // 3. How long this link takes to deliver its blocks from now.
-    if (rate > 0) slowest = Math.max(slowest, (BLOCKS_PER_SLOW_LINK * block * 8000) / rate + owd);
+    if (rate <= 0) continue;
+    rates.push([rate, (BLOCKS_PER_SLOW_LINK * block * 8000) / rate + owd]);
+  }
+  // 3. How long the slowest link worth waiting for takes to deliver its blocks from now; a
+  // link carrying a sliver of the bond's rate is not worth a queue for everybody.
+  for (const [rate, deliverMs] of rates) {
+    if (rate >= rateBps * WORTH_WAITING_SHARE) slowest = Math.max(slowest, deliverMs);
   }
   let queueMs = Math.max(opts.queueMs, slowest - (Number.isFinite(fastestOwd) ? fastestOwd : 0));
   queueMs = Math.min(queueMs, Math.max(opts.queueMs, opts.deadlineShare * deadlineMs));

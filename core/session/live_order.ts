@@ -20,7 +20,7 @@
  */
 import { type Block, ReorderError } from "../reorder/mod.ts";
 import type { InsertResult, SeqRange } from "../reorder/mod.ts";
-import { dataSlotsIn, FecDecoder, type FecLayout } from "../fec/mod.ts";
+import { dataSlotsIn, FecDecoder, type FecLayout, slotOf } from "../fec/mod.ts";
 import type { LiveOptions } from "./stream_header.ts";
 
 /** Options of a datagram stream's ordering. */
@@ -67,6 +67,8 @@ interface Gap {
 const MAX_EARLY = 1024;
 /** Ranges up to this long are counted slot by slot (exact); longer ones arithmetically. */
 const EXACT_COUNT = 65_536;
+/** Groups whose given-up slots may still turn out unused, remembered at most. */
+const MAX_UNSURE_GROUPS = 256;
 
 /**
  * @example
@@ -95,6 +97,11 @@ export class LiveOrder {
   #fec: FecDecoder | null = null;
   #configured: boolean;
   #early: { seq: number; payload: Uint8Array; parity: boolean }[] = [];
+  /**
+   * Data slots given up (and counted) before their group's parity said how many it covers:
+   * a late parity block takes back those that were never used.
+   */
+  #unsure = new Map<number, number[]>();
   readonly counters: LiveReceiveCounters = { delivered: 0, skipped: 0, rebuilt: 0, parity: 0 };
 
   constructor(opts: LiveOrderOptions) {
@@ -153,8 +160,15 @@ export class LiveOrder {
    * Offers one block. Throws `ReorderError` when the peer breaks the stream's rules (data
    * past the fin, a second fin), leaving the buffer as it was.
    */
-  insert(seq: number, payload: Uint8Array, fin: boolean, now: number, parity = false): InsertResult {
+  insert(
+    seq: number,
+    payload: Uint8Array,
+    fin: boolean,
+    now: number,
+    parity = false,
+  ): InsertResult {
     this.#checkProtocol(seq, fin);
+    if (parity && this.#unsure.size > 0) this.#recount(seq, payload);
     if (seq < this.#next || this.#held.has(seq)) return "duplicate";
     if (
       seq !== this.#next &&
@@ -357,7 +371,32 @@ export class LiveOrder {
       this.counters.skipped += fec ? dataSlotsIn(fec.layout, a, b) : b - a;
       return;
     }
-    for (let s = a; s < b; s++) if (!fec?.passable(s)) this.counters.skipped++;
+    for (let s = a; s < b; s++) {
+      if (fec?.passable(s)) continue;
+      this.counters.skipped++;
+      const slot = fec ? slotOf(fec.layout, s) : null;
+      // Its group's size is not known yet: this slot may have been left unused.
+      if (slot && fec!.knownCount(slot.group) === null) {
+        const list = this.#unsure.get(slot.group) ?? [];
+        list.push(slot.index);
+        this.#unsure.set(slot.group, list);
+        if (this.#unsure.size > MAX_UNSURE_GROUPS) {
+          this.#unsure.delete(this.#unsure.keys().next().value!);
+        }
+      }
+    }
+  }
+
+  /** A parity block that came after some of its group was given up: uncount unused slots. */
+  #recount(seq: number, payload: Uint8Array): void {
+    const fec = this.#fec;
+    const slot = fec ? slotOf(fec.layout, seq) : null;
+    if (!slot || slot.index < fec!.layout.k) return;
+    const list = this.#unsure.get(slot.group);
+    const count = payload[0];
+    if (!list || !(count >= 1 && count <= fec!.layout.k)) return;
+    this.#unsure.delete(slot.group);
+    for (const i of list) if (i >= count) this.counters.skipped--;
   }
 
   /** Removes `seq` from the gap holding it. */

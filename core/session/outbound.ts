@@ -110,6 +110,8 @@ interface DatagramSend {
   skipSentAt: number;
   /** A link that holds what was given up: it may be the dead one, so the SKIP avoids it. */
   skipAvoid: number;
+  /** Groups closed early, until one of their parity blocks arrives or all are lost. */
+  shortGroups: Map<number, { parityLeft: number }>;
   /** Links each recent FEC group was sent on (group -> link -> blocks). */
   groupLinks: Map<number, Map<number, number>>;
   counters: LiveSendCounters;
@@ -213,6 +215,7 @@ export class OutboundStream {
       skipSentSeq: 0,
       skipSentAt: -SKIP_REPEAT_MS,
       skipAvoid: -1,
+      shortGroups: new Map(),
       groupLinks: new Map(),
       counters: {
         datagrams: 0,
@@ -235,6 +238,10 @@ export class OutboundStream {
   /** A live stream sends FEC parity. */
   get hasFec(): boolean {
     return !!this.#dg?.fec;
+  }
+  /** Parity blocks per FEC group (0 without FEC). */
+  get fecParity(): number {
+    return this.#dg?.fec?.layout.m ?? 0;
   }
   /** A datagram stream's figures (null on a byte stream). */
   get liveCounters(): LiveSendCounters | null {
@@ -537,6 +544,7 @@ export class OutboundStream {
     const rec = this.#unacked.get(seq);
     if (!rec) return;
     this.#unacked.delete(seq);
+    if (rec.parity && rec.group !== undefined) this.#dg?.shortGroups.delete(rec.group);
     this.bytesAcked += rec.payload.length;
     if (rec.fin) this.#finAcked = true;
     if (rec.link >= 0 && rec.stamp) {
@@ -567,7 +575,15 @@ export class OutboundStream {
     rec.link = -1;
     rec.stamp = null;
     // Parity is never sent again: its group's datagrams are what matter, and they are held.
+    // Except the last of a group closed early: only parity tells the receiver which of the
+    // group's slots were never used, and without it those would count as lost datagrams.
     if (rec.parity) {
+      const short = this.#dg && rec.group !== undefined && this.#dg.shortGroups.get(rec.group);
+      if (short && short.parityLeft === 1) {
+        this.#enqueueResend(rec.seq);
+        return;
+      }
+      if (short) short.parityLeft--;
       this.#unacked.delete(rec.seq);
       return;
     }
@@ -577,15 +593,17 @@ export class OutboundStream {
   /**
    * Live housekeeping at `now`: stamps new datagrams, drops those whose deadline passed in
    * the queue, gives up lost blocks too late to send again, closes an FEC group the source
-   * left unfinished. Call before `nextBlock()` and on `nextTimeout()`.
+   * left unfinished. Call before `nextBlock()` and on `nextTimeout()`. Returns what the
+   * blocks given up still had in flight (a hedged block's late copy), for its link.
    */
-  tick(now: number): void {
+  tick(now: number): LinkCredit[] {
+    const credits: LinkCredit[] = [];
     const dg = this.#dg;
-    if (!dg) return;
+    if (!dg) return credits;
     dg.now = now;
     for (; dg.unstamped < dg.queue.length; dg.unstamped++) dg.queue[dg.unstamped].at = now;
     const d = dg.deadlineMs;
-    if (d === null) return;
+    if (d === null) return credits;
     // 1. queued too long: never sent, never given a seq (the receiver sees no gap)
     let keep: QueuedDatagram | null = null;
     while (dg.head < dg.queue.length) {
@@ -613,6 +631,12 @@ export class OutboundStream {
         if (!rec.reliable && rec.pushedAt !== undefined && rec.pushedAt + d <= now) {
           this.#resendSet.delete(seq);
           this.#unacked.delete(seq);
+          // A late copy may still be in flight: its link gets its bytes back.
+          for (const c of rec.copies ?? []) {
+            this.#byLink.get(c.link)?.delete(seq);
+            credits.push({ link: c.link, stamp: c.stamp, kind: "lost" });
+          }
+          rec.copies = undefined;
           dg.counters.abandoned++;
           this.#wantSkip(dg, seq + 1);
           if (rec.lostFrom !== undefined) dg.skipAvoid = rec.lostFrom;
@@ -634,6 +658,7 @@ export class OutboundStream {
     if (dg.fec?.open && dg.head >= dg.queue.length && !dg.parity) {
       if (this.#ended || now >= dg.lastDataAt + this.#flushMs(dg)) this.#closeGroup(dg);
     }
+    return credits;
   }
 
   /** When `tick()` next has something to do (ms), or null. */
@@ -764,13 +789,21 @@ export class OutboundStream {
     return rec;
   }
 
-  /** Closes the open FEC group early; the receiver may skip its unused data slots. */
+  /**
+   * Closes the open FEC group early. Its parity tells the receiver which data slots stay
+   * unused (a receiver that gives them up before any of it arrives takes them back from its
+   * count when it does), so the last of it is sent again if lost (see `#requeue`).
+   */
   #closeGroup(dg: DatagramSend): void {
     const batch = dg.fec!.close();
     if (!batch) return;
     dg.parity = batch;
     dg.parityAt = 0;
-    if (this.#nextSeq < batch.firstSeq) this.#wantSkip(dg, batch.firstSeq);
+    if (this.#nextSeq < batch.firstSeq) {
+      dg.shortGroups.set(batch.group, { parityLeft: batch.payloads.length });
+      // Keep the map short: a group whose parity went long ago is settled one way or another.
+      for (const g of dg.shortGroups.keys()) if (g < batch.group - 64) dg.shortGroups.delete(g);
+    }
   }
 
   #flushMs(dg: DatagramSend): number {

@@ -22,7 +22,10 @@ function readerSource(
       const buf = new Uint8Array(READ_SIZE);
       const n = await file.read(buf);
       if (n === null) return null;
-      return buf.subarray(0, n);
+      // A short read is copied out: a view would keep the whole read buffer alive for as long
+      // as its bytes wait in the queue or in flight, which under backpressure (many short
+      // reads from a pipe) grew the sender by hundreds of MiB.
+      return n === buf.length ? buf : buf.slice(0, n);
     },
     close() {
       if (closed) return;

@@ -46,6 +46,8 @@ const REDIAL_MAX_MS = 5000;
 /** How far the clock moves when an endpoint's deadline stays in the past (ms). */
 const SPIN_STEP_MS = 1;
 const MAX_PASSES = 8;
+/** The virtual clock's first instant (ms). */
+const START_MS = 0.001;
 
 type Side = {
   name: "client" | "server";
@@ -82,7 +84,9 @@ export function runSimulation(config: SimConfig): SimResult {
 
 class Simulation {
   #cfg: SimConfig;
-  #clock = new VirtualClock();
+  // Starts 1 µs in: frames carry a microsecond clock in which 0 means "no timestamp", and
+  // blocks sent at exactly 0 would give no RTT sample until the start-up queue had drained.
+  #clock = new VirtualClock(START_MS);
   #queue = new EventQueue<QueuedEvent>();
   #links: SimLink[];
   #client: Side;
@@ -297,7 +301,12 @@ class Simulation {
     let starved = false;
     for (;;) {
       const room = ep.inputRoom();
-      if (room <= 0 || (input.greedy && room < this.#greedyMin)) {
+      // A greedy source pushes big chunks, but the sender paces its input (the room is a few
+      // tens of ms of the links' rate): it refills once half of what the sender would hold
+      // now is free, whichever comes first.
+      const holds = room + ep.outbound.queuedBytes;
+      const worth = Math.min(this.#greedyMin, Math.ceil(holds / 2));
+      if (room <= 0 || (input.greedy && room < worth)) {
         starved = !input.done(now);
         break;
       }

@@ -41,6 +41,8 @@ export interface EndpointView {
     readonly queuedBytes: number;
   };
   readonly inbound: { readonly bytesOut: number; readonly heldBytes: number };
+  /** Input bytes the sender accepts now (paced: a source faster than the links finds it ~0). */
+  inputRoom(): number;
   /** This side's buffer period for what it receives (ms). */
   readonly bufferMs: number;
   /** The peer's buffer period, the deadline for what this side sends (ms). */
@@ -82,6 +84,7 @@ interface Sample {
   sentBytes: number;
   resentBytes: number;
   queuedBytes: number;
+  roomBytes: number;
 }
 
 /** Window of the rates (ms). */
@@ -130,6 +133,7 @@ export class SessionMeter {
       sentBytes: figures.reduce((s, l) => s + l.dataBytes, 0),
       resentBytes: ep.outbound.bytesResent,
       queuedBytes: ep.outbound.queuedBytes,
+      roomBytes: ep.inputRoom(),
     };
     // 2. file it; keep one sample at least as old as the longest window
     this.#samples.push(cur);
@@ -222,11 +226,19 @@ export class SessionMeter {
     return this.#samples[0];
   }
 
-  /** Input waited in every sample of the last second: the links are the limit. */
+  /**
+   * Input waited in every sample of the last second: the links are the limit. The sender paces
+   * its input (it holds only a few tens of ms of the links' rate), so "waiting" is either a
+   * queue of 100 ms of input, or a queue filling at least half of what the pacing allows.
+   */
   #backlogged(now: number, inputBps: number): boolean {
     const threshold = Math.max(BACKLOG_MIN_BYTES, (inputBps / 8) * BACKLOG_SECONDS);
     const recent = this.#samples.filter((s) => s.at >= now - RATE_WINDOW_MS);
-    return recent.length > 0 && recent.every((s) => s.queuedBytes >= threshold);
+    return recent.length > 0 &&
+      recent.every((s) =>
+        s.queuedBytes >= threshold ||
+        (s.queuedBytes > 0 && s.queuedBytes >= (s.queuedBytes + s.roomBytes) / 2)
+      );
   }
 }
 

@@ -63,7 +63,8 @@ export function connPort(
           readDone = true;
           return null;
         }
-        return buf.subarray(0, n);
+        // Copied when short: a view would pin the whole buffer while its bytes wait.
+        return n === buf.length ? buf : buf.slice(0, n);
       },
       close() {
         readDone = true;

@@ -18,13 +18,24 @@
  * - `#   -> TEXT` lines after a command must each match a line it printed (stdout or stderr), with
  *   `...` standing for anything; a background command's are awaited before the next command.
  * On top: the Quick start's output file equals its input by SHA-256, and its `bondctl` commands
- * print no warning; `task demo` says it bonded as many loopback links as the README says.
+ * print no warning (but a stall: that is the machine's load); `task demo` says it bonded as many
+ * loopback links as the README says. The rest of the README and the guides' shell blocks: every
+ * `bondctl` command parses (options, values, link specs), every `deno task` exists.
  * @module
  */
 import assert from "node:assert/strict";
 import type { Command } from "@commander-js/extra-typings";
 import { buildProgram } from "../../cli/main.ts";
-import { sha256File } from "../_helpers/bondctl.ts";
+import { haveTool, sha256File } from "../_helpers/bondctl.ts";
+
+/** What running the blocks takes besides Deno (the blocks themselves use coreutils). */
+const RUNNER_TOOLS = ["bash", "setsid", "head", "base64", "cmp"];
+const missingTools: string[] = [];
+for (const t of RUNNER_TOOLS) if (!(await haveTool(t))) missingTools.push(t);
+if (missingTools.length) {
+  console.log(`skip: the README's blocks are not run: ${missingTools.join(", ")} missing`);
+}
+const ignoreRuns = missingTools.length > 0;
 
 const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const README = `${REPO}/README.md`;
@@ -43,6 +54,8 @@ const EXPECT_MS = 60_000;
 
 /** A fenced code block of a Markdown file. */
 interface Block {
+  /** The file, relative to the repository. */
+  file: string;
   lang: string;
   /** The info string's words after the language. */
   marks: string[];
@@ -53,7 +66,7 @@ interface Block {
   text: string;
 }
 
-function codeBlocks(md: string): Block[] {
+function codeBlocks(md: string, file = "README.md"): Block[] {
   const blocks: Block[] = [];
   const lines = md.split("\n");
   let section = "";
@@ -66,7 +79,7 @@ function codeBlocks(md: string): Block[] {
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !lines[i].startsWith(open[1]); i++) body.push(lines[i]);
-    blocks.push({ lang, marks, section, line: start + 1, text: body.join("\n") });
+    blocks.push({ file, lang, marks, section, line: start + 1, text: body.join("\n") });
   }
   return blocks;
 }
@@ -76,6 +89,8 @@ const isShell = (b: Block) => b.lang === "sh" || b.lang === "bash" || b.lang ===
 /** One command of a runnable block. */
 interface Step {
   text: string;
+  /** `FILE line N`, for messages. */
+  where: string;
   line: number;
   background: boolean;
   /** `#   -> TEXT` lines after it. */
@@ -103,7 +118,7 @@ function steps(block: Block): Step[] {
     if (!t) continue;
     const arrow = /^#\s*->\s*(.*)$/.exec(t);
     if (arrow) {
-      assert.ok(out.length, `README line ${block.line + 1 + i}: "->" before any command`);
+      assert.ok(out.length, `${block.file} line ${block.line + 1 + i}: "->" before any command`);
       out.at(-1)!.expect.push(arrow[1]);
       continue;
     }
@@ -113,7 +128,8 @@ function steps(block: Block): Step[] {
     while (text.endsWith("\\") && i + 1 < lines.length) text += "\n" + lines[++i];
     const bare = withoutComment(text);
     const background = /[^&]&$/.test(bare);
-    out.push({ text: background ? bare.slice(0, -1) : text, line, background, expect: [] });
+    const where = `${block.file} line ${line}`;
+    out.push({ text: background ? bare.slice(0, -1) : text, where, line, background, expect: [] });
   }
   return out;
 }
@@ -175,7 +191,7 @@ async function finished(r: Running, ms: number): Promise<Deno.CommandStatus> {
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       killGroup(r);
-      reject(new Error(`README line ${r.step.line}: still running after ${ms} ms: ${r.step.text}`));
+      reject(new Error(`${r.step.where}: still running after ${ms} ms: ${r.step.text}`));
     }, ms);
   });
   try {
@@ -197,7 +213,7 @@ async function awaitLine(r: Running, re: RegExp, ms: number): Promise<void> {
     if (r.lines.some((l) => re.test(l))) return;
     assert.ok(
       !exited && Date.now() < deadline,
-      `README line ${r.step.line}: no line matching ${re} ${exited ? "before it exited" : "in time"}` +
+      `${r.step.where}: no line matching ${re} ${exited ? "before it exited" : "in time"}` +
         `; it printed:\n${r.lines.join("\n")}`,
     );
     await new Promise((res) => setTimeout(res, 50));
@@ -242,13 +258,13 @@ async function runBlock(block: Block, cwd: string, alias: string): Promise<Done[
     assert.equal(
       st.code,
       0,
-      `README line ${r.step.line}: exit ${st.code}: ${ran}\n${r.lines.join("\n")}`,
+      `${r.step.where}: exit ${st.code}: ${ran}\n${r.lines.join("\n")}`,
     );
   };
   try {
     for (const step of steps(block)) {
       if (/\btask test\b/.test(step.text)) {
-        console.log(`  not run (README line ${step.line}): ${step.text.trim()}: it is this suite`);
+        console.log(`  not run (${step.where}): ${step.text.trim()}: it is this suite`);
         continue;
       }
       if (withoutComment(step.text).trim() === "wait") {
@@ -257,7 +273,7 @@ async function runBlock(block: Block, cwd: string, alias: string): Promise<Done[
       }
       let ran = step.text.replace(/(?<=:)7443\b/g, port);
       if (ran.includes("sha256:...")) {
-        assert.ok(pin, `README line ${step.line}: sha256:... but no bondctl receive printed a pin`);
+        assert.ok(pin, `${step.where}: sha256:... but no bondctl receive printed a pin`);
         ran = ran.replaceAll("sha256:...", pin);
       }
       const r = start(`${prelude}\n${ran}`, cwd, step);
@@ -267,7 +283,9 @@ async function runBlock(block: Block, cwd: string, alias: string): Promise<Done[
         for (const re of patterns) await awaitLine(r, re, EXPECT_MS);
         if (/\bbondctl\s+receive\b/.test(ran)) {
           await awaitLine(r, /--pin sha256:[0-9a-f]{64}/, EXPECT_MS);
-          pin = /--pin (sha256:[0-9a-f]{64})/.exec(r.lines.find((l) => /--pin sha256/.test(l))!)![1];
+          pin = /--pin (sha256:[0-9a-f]{64})/.exec(
+            r.lines.find((l) => /--pin sha256/.test(l))!,
+          )![1];
         }
         continue;
       }
@@ -275,7 +293,7 @@ async function runBlock(block: Block, cwd: string, alias: string): Promise<Done[
       for (const re of patterns) {
         assert.ok(
           r.lines.some((l) => re.test(l)),
-          `README line ${step.line}: nothing matches ${re}; it printed:\n${r.lines.join("\n")}`,
+          `${step.where}: nothing matches ${re}; it printed:\n${r.lines.join("\n")}`,
         );
       }
     }
@@ -304,77 +322,137 @@ function aliasLine(md: string): string {
 
 const readme = () => Deno.readTextFile(README);
 
-Deno.test("README: every shell block's mark is known, and the Quick start marks each block", async () => {
-  const md = await readme();
-  const blocks = codeBlocks(md);
+/** Guides that mark every shell block the README's way (those that exist are checked and run). */
+const MARKED_GUIDES = ["docs/GUIDE-BOX.md", "docs/QUICKSTART.md"];
+
+/** The marked guides that exist, with their blocks. */
+async function markedGuides(): Promise<{ file: string; blocks: Block[] }[]> {
+  const out = [];
+  for (const file of MARKED_GUIDES) {
+    const md = await Deno.readTextFile(`${REPO}/${file}`).catch(() => null);
+    if (md !== null) out.push({ file, blocks: codeBlocks(md, file) });
+  }
+  return out;
+}
+
+function checkMarks(blocks: Block[]) {
   for (const b of blocks) {
     for (const m of b.marks) {
-      assert.ok(MARKS.includes(m), `README line ${b.line}: unknown mark "${m}" (${MARKS})`);
+      assert.ok(MARKS.includes(m), `${b.file} line ${b.line}: unknown mark "${m}" (${MARKS})`);
     }
-    assert.ok(b.marks.length <= 1, `README line ${b.line}: more than one mark`);
+    assert.ok(b.marks.length <= 1, `${b.file} line ${b.line}: more than one mark`);
   }
+}
+
+function checkMarked(b: Block) {
+  assert.equal(b.marks.length, 1, `${b.file} line ${b.line}: a shell block without a mark`);
+  assert.match(b.text, /^# /, `${b.file} line ${b.line}: its first line should say where it runs`);
+}
+
+Deno.test("README and guides: every mark is known; the Quick start and guides mark each block", async () => {
+  const md = await readme();
+  const blocks = codeBlocks(md);
+  checkMarks(blocks);
   const quick = blocks.filter((b) => b.section === "Quick start" && isShell(b));
   assert.ok(quick.some((b) => b.marks[0] === "runnable"), "the Quick start has no runnable block");
-  for (const b of quick) {
-    assert.equal(b.marks.length, 1, `README line ${b.line}: a Quick start block without a mark`);
-    assert.match(b.text, /^# /, `README line ${b.line}: its first line should say where it runs`);
-  }
+  quick.forEach(checkMarked);
   for (const m of MARKS) assert.ok(md.includes(`\`${m}\``), `the README does not explain "${m}"`);
-});
-
-Deno.test("README: the two commands at the top run (task demo) on this Deno", async () => {
-  const md = await readme();
-  const top = codeBlocks(md)[0];
-  assert.equal(top.section, "", "the README's first code block is no longer above its sections");
-  assert.deepEqual(top.marks, ["runnable"]);
-  const cmds = steps(top).map((s) => withoutComment(s.text));
-  const v = /^npx -y deno@(\S+) task demo$/.exec(cmds[0] ?? "");
-  assert.ok(v, `the first command is not npx -y deno@V task demo: ${cmds[0]}`);
-  assert.equal(cmds[1], `npx -y deno@${v[1]} task test`);
-  assert.equal(Deno.version.deno, v[1], "the README names another Deno than the one running");
-  const t0 = performance.now();
-  const done = await runBlock(top, REPO, aliasLine(md));
-  console.log(`  task demo took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const demo = done.find((d) => /task demo/.test(d.ran));
-  assert.ok(demo, "task demo did not run");
-  const out = demo.lines.join("\n");
-  const links = /bonded over (\d+) loopback links/.exec(top.text);
-  assert.ok(links, "the README no longer says how many loopback links the demo bonds");
-  assert.match(out, new RegExp(`\\b${links[1]} loopback links`));
-  assert.match(out, /sender exit 0, receiver exit 0/);
-  assert.match(out, /output identical to the input \(SHA-256\)/);
-});
-
-Deno.test("README: the Quick start runs as written", async () => {
-  const md = await readme();
-  const alias = aliasLine(md);
-  const quick = codeBlocks(md).filter((b) => b.section === "Quick start" && isShell(b));
-  const runnable = quick.filter((b) => b.marks[0] === "runnable");
-  assert.ok(runnable.length > 0);
-  for (const block of runnable) {
-    const dir = await Deno.makeTempDir({ prefix: "bondctl-readme-" });
-    try {
-      const done = await runBlock(block, dir, alias);
-      const bondctl = done.filter((d) => /\bbondctl\s/.test(d.ran));
-      const receive = bondctl.find((d) => /\bbondctl\s+receive\b/.test(d.ran));
-      const send = bondctl.find((d) => /\bbondctl\s+send\b/.test(d.ran));
-      assert.ok(receive && send, `README line ${block.line}: no bondctl receive and send to run`);
-      for (const d of bondctl) {
-        const warnings = d.lines.filter((l) => /warning:/.test(l));
-        assert.deepEqual(warnings, [], `README line ${d.step.line} warns`);
-      }
-      // What was sent is what came out, by SHA-256 (whatever the block itself compared).
-      const input = /--input\s+(\S+)/.exec(send.ran)?.[1];
-      const output = /--output\s+(\S+)/.exec(receive.ran)?.[1];
-      assert.ok(input && output, "the Quick start names no --input and --output files");
-      const size = (await Deno.stat(`${dir}/${input}`)).size;
-      assert.ok(size > 0, `${input} is empty`);
-      assert.equal(await sha256File(`${dir}/${output}`), await sha256File(`${dir}/${input}`));
-    } finally {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    }
+  for (const g of await markedGuides()) {
+    checkMarks(g.blocks);
+    g.blocks.filter(isShell).forEach(checkMarked);
   }
 });
+
+Deno.test({
+  name: "README: the two commands at the top run (task demo) on this Deno",
+  ignore: ignoreRuns,
+  fn: async () => {
+    const md = await readme();
+    const top = codeBlocks(md)[0];
+    assert.equal(top.section, "", "the README's first code block is no longer above its sections");
+    assert.deepEqual(top.marks, ["runnable"]);
+    const cmds = steps(top).map((s) => withoutComment(s.text));
+    const v = /^npx -y deno@(\S+) task demo$/.exec(cmds[0] ?? "");
+    assert.ok(v, `the first command is not npx -y deno@V task demo: ${cmds[0]}`);
+    assert.equal(cmds[1], `npx -y deno@${v[1]} task test`);
+    assert.equal(Deno.version.deno, v[1], "the README names another Deno than the one running");
+    const t0 = performance.now();
+    const done = await runBlock(top, REPO, aliasLine(md));
+    console.log(`  task demo took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const demo = done.find((d) => /task demo/.test(d.ran));
+    assert.ok(demo, "task demo did not run");
+    const out = demo.lines.join("\n");
+    const links = /bonded over (\d+) loopback links/.exec(top.text);
+    assert.ok(links, "the README no longer says how many loopback links the demo bonds");
+    assert.match(out, new RegExp(`\\b${links[1]} loopback links`));
+    assert.match(out, /sender exit 0, receiver exit 0/);
+    assert.match(out, /output identical to the input \(SHA-256\)/);
+  },
+});
+
+Deno.test({
+  name: "README: the Quick start runs as written",
+  ignore: ignoreRuns,
+  fn: async () => {
+    const md = await readme();
+    const alias = aliasLine(md);
+    const quick = codeBlocks(md).filter((b) => b.section === "Quick start" && isShell(b));
+    const runnable = quick.filter((b) => b.marks[0] === "runnable");
+    assert.ok(runnable.length > 0);
+    for (const block of runnable) {
+      const dir = await Deno.makeTempDir({ prefix: "bondctl-readme-" });
+      try {
+        const done = await runBlock(block, dir, alias);
+        const bondctl = done.filter((d) => /\bbondctl\s/.test(d.ran));
+        const receive = bondctl.find((d) => /\bbondctl\s+receive\b/.test(d.ran));
+        const send = bondctl.find((d) => /\bbondctl\s+send\b/.test(d.ran));
+        assert.ok(
+          receive && send,
+          `${block.file} line ${block.line}: no bondctl receive and send to run`,
+        );
+        for (const d of bondctl) {
+          // A stall comes from a busy machine's scheduling, not from what the README says.
+          const warnings = d.lines.filter((l) => /warning:/.test(l) && !/ stalled/.test(l));
+          assert.deepEqual(warnings, [], `${d.step.where} warns`);
+        }
+        // What was sent is what came out, by SHA-256 (whatever the block itself compared).
+        const input = /--input\s+(\S+)/.exec(send.ran)?.[1];
+        const output = /--output\s+(\S+)/.exec(receive.ran)?.[1];
+        assert.ok(input && output, "the Quick start names no --input and --output files");
+        const size = (await Deno.stat(`${dir}/${input}`)).size;
+        assert.ok(size > 0, `${input} is empty`);
+        assert.equal(await sha256File(`${dir}/${output}`), await sha256File(`${dir}/${input}`));
+      } finally {
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
+
+// Every other runnable block (in the README outside the top and the Quick start, and in the
+// marked guides) runs too, one test each: in the repository if it runs `deno task`, else in a
+// fresh temp dir, by the same rules.
+const others: Block[] = [
+  ...codeBlocks(await readme()).filter((b, i) => i > 0 && b.section !== "Quick start"),
+  ...(await markedGuides()).flatMap((g) => g.blocks),
+].filter((b) => b.marks[0] === "runnable");
+for (const block of others) {
+  Deno.test({
+    name: `${block.file} line ${block.line}: the runnable block runs as written`,
+    ignore: ignoreRuns,
+    fn: async () => {
+      const md = await readme();
+      const inRepo = /\bdeno task\b/.test(block.text);
+      const dir = inRepo ? REPO : await Deno.makeTempDir({ prefix: "bondctl-docs-" });
+      try {
+        const done = await runBlock(block, dir, aliasLine(md));
+        assert.ok(done.length > 0, "nothing ran");
+      } finally {
+        if (!inRepo) await Deno.remove(dir, { recursive: true }).catch(() => {});
+      }
+    },
+  });
+}
 
 /** The simple commands of a shell text, as words (quotes removed, redirections dropped). */
 function simpleCommands(src: string): string[][] {

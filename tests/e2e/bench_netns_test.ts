@@ -61,7 +61,8 @@ Deno.test({
     const left = await new Deno.Command("ip", { args: ["netns", "list"], stdout: "piped" })
       .output();
     const mine = new TextDecoder().decode(left.stdout).split("\n")
-      .filter((l) => l.includes(`bondctl-bench-`));
+      // Only this run's lab: its names carry the bench process's pid (another bench may run).
+      .filter((l) => l.startsWith(`bondctl-bench-${p.child.pid}-`));
     assert.deepEqual(mine, [], "the lab's namespaces must be gone");
   },
 });

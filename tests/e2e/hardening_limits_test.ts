@@ -78,11 +78,13 @@ Deno.test("limits refuse newcomers with the reason and leave running sessions al
     ], 12);
     await t.step("beta's third link: --max-links-per-session", async () => {
       await beta.feed(256 * 1024);
+      // The first link opens the session; the other two join at once, and whichever of them is
+      // later (it depends on the machine's load) is the one refused.
       await beta.proc.waitFor(
-        /link 3 \(127\.0\.0\.6\) refused: the server refused this link: the session is at its link limit \(2, --max-links-per-session\)/,
+        /link [23] \(127\.0\.0\.[56]\) refused: the server refused this link: the session is at its link limit \(2, --max-links-per-session\)/,
         WAIT_MS,
       );
-      await r.proc.waitFor(/refused a link from 127\.0\.0\.6:\d+: .*--max-links-per-session/);
+      await r.proc.waitFor(/refused a link from 127\.0\.0\.[56]:\d+: .*--max-links-per-session/);
     });
 
     const shared = FedSender.start(lab, r, lab.tokenFile, ["127.0.0.7"], 13);

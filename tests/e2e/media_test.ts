@@ -24,7 +24,9 @@ const hasRtmp = hasNginx && (await Deno.stat(RTMP_MODULE).catch(() => null)) !==
 const root = Deno.uid?.() === 0;
 const hasSs = await haveTool("ss");
 if (!hasFfmpeg) console.log("skip: media tests need ffmpeg and ffprobe (Debian: ffmpeg)");
-if (!hasRtmp) console.log("skip: the RTMP test needs nginx with the RTMP module (libnginx-mod-rtmp)");
+if (!hasRtmp) {
+  console.log("skip: the RTMP test needs nginx with the RTMP module (libnginx-mod-rtmp)");
+}
 if (!(root && hasSs)) console.log("skip: media link kills need root and ss");
 
 /** ffmpeg's input arguments for the test pattern with sound. */
@@ -53,7 +55,10 @@ function testPattern(seconds: number): string[] {
   ];
 }
 
-async function run(cmd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  cmd: string,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   const dec = new TextDecoder();
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };

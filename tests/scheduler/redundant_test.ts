@@ -139,7 +139,7 @@ const CASES: Case[] = [
   {
     n: 9,
     name: "it waits as earliest does: no block, no copy",
-    links: [{ index: 1, mbps: 20, inFlight: 262_500 }, { index: 2, mbps: 0.5, rtt: 300 }],
+    links: [{ index: 1, mbps: 20, inFlight: 187_500 }, { index: 2, mbps: 0.5, rtt: 300 }],
     req: { retransmit: false, bytes: 10_000 },
     want: null,
   },

@@ -2,11 +2,12 @@
 // ordering) and the datagram mode of core/session/outbound.ts, in order:
 // 1. LiveOrder: in order, whole; a gap skipped at its deadline, not before; SKIP; a far SKIP
 //    counted without a loop; the open header never skipped; a missing parity slot never
-//    waited for; FEC rebuilding; the fin's rules;
+//    waited for; FEC rebuilding; slots given up before their group's parity said they were
+//    unused taken back from the count; the fin's rules;
 // 2. OutboundStream: a live queue drops what waited past the deadline and what overflows;
 //    lost blocks too late to resend are given up and a SKIP names what to stop waiting for;
 //    FEC parity takes its group's parity slots, an early close leaves data slots unused;
-//    parity is never sent twice.
+//    parity is never sent twice, but for the last of a group closed early.
 
 import assert from "node:assert/strict";
 import { LiveOrder } from "../../core/session/live_order.ts";
@@ -112,7 +113,24 @@ Deno.test("1d. FEC: a lost datagram is rebuilt at once; a missing parity slot is
   assert.equal(o.counters.skipped, 0);
 });
 
-Deno.test("1e. the fin's rules hold in a datagram stream", () => {
+Deno.test("1e. slots given up before the parity came are taken back if they were unused", () => {
+  // Group 0 (k 4, m 1) closed early after 2 datagrams: seqs 2 and 3 are never used.
+  const enc = new FecEncoder({ k: 4, m: 1, firstSeq: 0 });
+  enc.addData(0, b(0));
+  enc.addData(1, b(1));
+  const parity = enc.close()!.payloads[0];
+  const o = order(false, { deadlineMs: 100, fec: { k: 4, m: 1 } });
+  o.insert(0, b(0), false, 0);
+  o.insert(1, b(1), false, 0);
+  o.insert(5, b(5), false, 0); // the next group's first datagram; the parity is late
+  o.expire(100);
+  assert.deepEqual(takeAll(o), [0, 1, 5]);
+  assert.equal(o.counters.skipped, 2, "seqs 2 and 3 given up, counted for now");
+  assert.equal(o.insert(4, parity, false, 150, true), "duplicate");
+  assert.equal(o.counters.skipped, 0, "the parity says they were never used");
+});
+
+Deno.test("1f. the fin's rules hold in a datagram stream", () => {
   const o = order();
   o.insert(2, new Uint8Array(0), true, 0);
   assert.throws(() => o.insert(3, b(3), false, 1), ReorderError);
@@ -199,7 +217,8 @@ Deno.test("2c. FEC parity takes the parity slots; an early close leaves data slo
   out.end();
   while (next());
   assert.deepEqual(kinds.slice(8), ["10f"]);
-  // A lost parity block is never sent again; a lost datagram is.
+  // A lost parity block is never sent again, a lost datagram is; but the last parity of a
+  // group closed early goes again: only it tells the receiver that seqs 6 and 7 are unused.
   out.linkLost(1);
   out.linkLost(0);
   const again: number[] = [];
@@ -207,6 +226,6 @@ Deno.test("2c. FEC parity takes the parity slots; an early close leaves data slo
     again.push(r.seq);
     out.sent(r, 2, stamp(0));
   }
-  assert.deepEqual(again, [0, 1, 2, 5, 10]);
+  assert.deepEqual(again, [0, 1, 2, 5, 9, 10]);
   assert.deepEqual(out.liveCounters!.parityBlocks, 4);
 });

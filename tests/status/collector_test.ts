@@ -25,6 +25,11 @@ class FakeEndpoint implements EndpointView {
   inbound = { bytesOut: 0, heldBytes: 0 };
   bufferMs = 800;
   peerBufferMs = 1200;
+  /** Room the paced input offers; large: the input is the limit unless a test says otherwise. */
+  room = 4 << 20;
+  inputRoom() {
+    return this.room;
+  }
   linkStats() {
     return this.links.map((l) => ({ ...l }));
   }

@@ -21,6 +21,7 @@ const endpoint = {
   }],
   outbound: { bytesIn: 0, bytesAcked: 0, bytesResent: 0, queuedBytes: 0 },
   inbound: { bytesOut: 900, heldBytes: 100 },
+  inputRoom: () => 0,
   bufferMs: 700,
   peerBufferMs: 3000,
 };
