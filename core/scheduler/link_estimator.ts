@@ -313,12 +313,19 @@ export class LinkEstimator {
         this.#minRttAt = now;
         this.#endProbe();
       }
-    } else if (
-      now - this.#minRttAt > this.#minRttWindowMs && this.#srtt > PROBE_RTT_QUEUE * this.#minRtt
-    ) {
+    } else if (now - this.#minRttAt > this.#minRttWindowMs && this.#queueStands()) {
       this.#probeUntil = now + Math.max(PROBE_RTT_MS, PROBE_RTT_SRTTS * this.#srtt);
       this.#probeMin = rttMs;
     }
+  }
+
+  /**
+   * Whether a probe is worth its cost: always for the first minimum, which start-up's own
+   * queue inflates; later only while a queue stands (see PROBE_RTT_QUEUE).
+   */
+  #queueStands(): boolean {
+    return this.#minRttWindowMs === FIRST_MIN_RTT_WINDOW_MS ||
+      this.#srtt > PROBE_RTT_QUEUE * this.#minRtt;
   }
 
   #endProbe(): void {
