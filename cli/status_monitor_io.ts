@@ -154,7 +154,7 @@ export class StatusMonitor {
       this.#o.role,
       [...this.#meters.values()],
       now,
-      Date.now(),
+      new Date().toISOString(),
       this.#startedAt,
     );
     this.#latest = snap;
@@ -188,7 +188,7 @@ export class StatusMonitor {
         this.#o.role,
         [...this.#meters.values()],
         realClock(),
-        Date.now(),
+        new Date().toISOString(),
         this.#startedAt,
       );
       this.#stats.line(JSON.stringify(snap));

@@ -98,7 +98,7 @@ export function isFatalOpenError(e: unknown): boolean {
  * ```ts
  * const planner = new RestartPlanner(DEFAULT_RESTART_POLICY);
  * const d = planner.sessionEnded(outcome, now);
- * if (d.restart) setTimeout(reopen, d.delayMs);
+ * // d: { restart: true, delayMs: 0 } for a first loss; the caller waits d.delayMs, then reopens
  * ```
  */
 export class RestartPlanner {

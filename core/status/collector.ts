@@ -246,19 +246,20 @@ export class SessionMeter {
  * One snapshot of every session: a line of `--stats`.
  * @example
  * ```ts
- * const snap = statusSnapshot("send", [meter], clock(), Date.now(), startedAt);
+ * const snap = statusSnapshot("send", [meter], now, "2026-12-06T18:00:00.000Z", startedAt);
  * ```
  */
 export function statusSnapshot(
   role: "send" | "receive",
   meters: readonly SessionMeter[],
   now: number,
-  wallMs: number,
+  /** The wall-clock time of the line, ISO 8601 (read by the caller: core reads no clock). */
+  wallTime: string,
   startedAt: number,
 ): StatusSnapshot {
   return {
     version: SNAPSHOT_VERSION,
-    time: new Date(wallMs).toISOString(),
+    time: wallTime,
     uptimeMs: Math.max(0, Math.round(now - startedAt)),
     role,
     sessions: meters.map((m) => m.sample(now)),

@@ -166,13 +166,19 @@ Deno.test("SessionMeter starts afresh when the session is replaced (send --resta
 });
 
 Deno.test("statusSnapshot() validates against the schema, with and without sessions", () => {
-  const empty = statusSnapshot("receive", [], 1500, Date.UTC(2025, 0, 1), 500);
+  const empty = statusSnapshot("receive", [], 1500, "2025-01-01T00:00:00.000Z", 500);
   assert.doesNotThrow(() => StatusSnapshotSchema.parse(empty));
   assert.equal(empty.uptimeMs, 1000);
   assert.equal(empty.time, "2025-01-01T00:00:00.000Z");
   const ep = new FakeEndpoint();
   ep.addLink(1, "ppp0");
-  const one = statusSnapshot("send", [new SessionMeter("send", source(ep))], 10, 0, 0);
+  const one = statusSnapshot(
+    "send",
+    [new SessionMeter("send", source(ep))],
+    10,
+    "1970-01-01T00:00:00.000Z",
+    0,
+  );
   assert.doesNotThrow(() => StatusSnapshotSchema.parse(one));
   // The schema is strict: a stray field is an error, so the docs cannot miss one.
   assert.throws(() => StatusSnapshotSchema.parse({ ...one, extra: 1 }));
