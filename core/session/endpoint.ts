@@ -1189,15 +1189,7 @@ export class BondEndpoint {
         got = decodeStreamHeader(all);
       } catch (e) {
         const reason = e instanceof StreamHeaderError ? e.message : String(e);
-        this.#dropStream(st);
-        this.#sendReset(st.id, StreamCode.BAD_HEADER, now);
-        this.#events.push({
-          type: "stream-reset",
-          id: st.id,
-          code: StreamCode.BAD_HEADER,
-          byPeer: false,
-          reason,
-        });
+        this.#refuseStream(st, StreamCode.BAD_HEADER, reason, now);
         return;
       }
       if (!got) {
@@ -1213,15 +1205,7 @@ export class BondEndpoint {
         ? "a datagram stream's header shares its block with data"
         : null;
       if (mismatch) {
-        this.#dropStream(st);
-        this.#sendReset(st.id, StreamCode.BAD_HEADER, now);
-        this.#events.push({
-          type: "stream-reset",
-          id: st.id,
-          code: StreamCode.BAD_HEADER,
-          byPeer: false,
-          reason: mismatch,
-        });
+        this.#refuseStream(st, StreamCode.BAD_HEADER, mismatch, now);
         return;
       }
       st.header = null;
@@ -1241,16 +1225,15 @@ export class BondEndpoint {
     // The header may be complete with nothing after it only when its end arrives; a stream
     // that ends inside its header is reset.
     if (st.in.finished && st.header !== null) {
-      this.#dropStream(st);
-      this.#sendReset(st.id, StreamCode.BAD_HEADER, now);
-      this.#events.push({
-        type: "stream-reset",
-        id: st.id,
-        code: StreamCode.BAD_HEADER,
-        byPeer: false,
-        reason: "the stream ended inside its header",
-      });
+      this.#refuseStream(st, StreamCode.BAD_HEADER, "the stream ended inside its header", now);
     }
+  }
+
+  /** Drops a peer's stream this side cannot take, tells the peer why, and reports it. */
+  #refuseStream(st: Stream, code: number, reason: string, now: number): void {
+    this.#dropStream(st);
+    this.#sendReset(st.id, code, now);
+    this.#events.push({ type: "stream-reset", id: st.id, code, byPeer: false, reason });
   }
 
   /** STREAM_CLOSE: a reset from the peer (answered with a confirmation), or the confirmation of ours. */

@@ -8,20 +8,13 @@ import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { haveTool } from "../_helpers/bondctl.ts";
 import { until } from "./_e2e.ts";
+import { decodeErrors, run, testPattern, videoFrames } from "../_helpers/media.ts";
+
+export { decodeErrors, run, videoFrames };
 
 /** Length of the reference stream (s). */
 export const SECONDS = 10;
 export const hasFfmpeg = (await haveTool("ffmpeg")) && (await haveTool("ffprobe"));
-
-/** Runs a tool to its end. */
-export async function run(
-  cmd: string,
-  args: string[],
-): Promise<{ code: number; err: string; out: string }> {
-  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
-}
 
 let reference: Promise<string> | null = null;
 
@@ -45,60 +38,8 @@ export function referenceStream(): Promise<string> {
 }
 
 async function makeReference(path: string): Promise<void> {
-  const r = await run("ffmpeg", [
-    "-v",
-    "error",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=640x360:rate=25:duration=${SECONDS}`,
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-g",
-    "50",
-    "-pix_fmt",
-    "yuv420p",
-    "-c:a",
-    "aac",
-    "-b:a",
-    "96k",
-    "-f",
-    "mpegts",
-    path,
-  ]);
+  const r = await run("ffmpeg", ["-v", "error", ...testPattern(SECONDS), "-f", "mpegts", path]);
   assert.equal(r.code, 0, r.err);
-}
-
-/** What `ffmpeg -v error -i FILE -f null -` prints (empty: decodes cleanly). */
-export async function decodeErrors(file: string): Promise<string> {
-  const r = await run("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"]);
-  return (r.err + (r.code !== 0 ? `\n(exit ${r.code})` : "")).trim();
-}
-
-/** Video frames in a file, counted by decoding. */
-export async function videoFrames(file: string): Promise<number> {
-  const r = await run("ffprobe", [
-    "-v",
-    "error",
-    "-select_streams",
-    "v:0",
-    "-count_frames",
-    "-show_entries",
-    "stream=nb_read_frames",
-    "-of",
-    "csv=p=0",
-    file,
-  ]);
-  // One line per program and stream, each with the same count.
-  const n = Number(r.out.trim().split("\n")[0]);
-  assert.ok(Number.isFinite(n) && n >= 0, `ffprobe counted no frames in ${file}: ${r.out}${r.err}`);
-  return n;
 }
 
 /** A UDP listener that appends every datagram to a file and notes when each came. */

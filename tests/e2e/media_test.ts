@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import { haveTool } from "../_helpers/bondctl.ts";
 import { exited, Lab } from "./_e2e.ts";
+import { decodeErrors, run, testPattern, videoFrames } from "../_helpers/media.ts";
 
 const SECONDS = Number(Deno.env.get("BONDCTL_MEDIA_SECONDS") ?? "10");
 /** When a link dies in the kill variants: at 10 s (the issue's goal), or half-way if shorter. */
@@ -28,65 +29,6 @@ if (!hasRtmp) {
   console.log("skip: the RTMP test needs nginx with the RTMP module (libnginx-mod-rtmp)");
 }
 if (!(root && hasSs)) console.log("skip: media link kills need root and ss");
-
-/** ffmpeg's input arguments for the test pattern with sound. */
-function testPattern(seconds: number): string[] {
-  return [
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=640x360:rate=25:duration=${seconds}`,
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-g",
-    "50",
-    "-pix_fmt",
-    "yuv420p",
-    "-c:a",
-    "aac",
-    "-b:a",
-    "96k",
-  ];
-}
-
-async function run(
-  cmd: string,
-  args: string[],
-): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
-}
-
-/** What `ffmpeg -v error -i FILE -f null -` prints: empty for a file that decodes cleanly. */
-async function decodeErrors(file: string): Promise<string> {
-  const r = await run("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"]);
-  return (r.err + (r.code !== 0 ? `\n(exit ${r.code})` : "")).trim();
-}
-
-/** Video frames in a file, counted by decoding (ffprobe -count_frames). */
-async function videoFrames(file: string): Promise<number> {
-  const r = await run("ffprobe", [
-    "-v",
-    "error",
-    "-select_streams",
-    "v:0",
-    "-count_frames",
-    "-show_entries",
-    "stream=nb_read_frames",
-    "-of",
-    "csv=p=0",
-    file,
-  ]);
-  // MPEG-TS repeats the stream under its program: the first figure is the one.
-  return Number(r.out.trim().split(/\s+/)[0]);
-}
 
 async function streamTypes(file: string): Promise<string[]> {
   const r = await run("ffprobe", [
