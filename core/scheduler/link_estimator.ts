@@ -49,7 +49,13 @@ interface DeliveryMark {
   delivered: number;
 }
 
-const MIN_BLOCK = 4 * 1024;
+/**
+ * Smallest block (bytes). A slow link holds two blocks beyond its path's delay, and that is
+ * delivery delay for the whole in-order stream: 4 KiB took 16 ms on a 2 Mbit/s link, and two
+ * of them set the bond's delay on 20/10/5/2 Mbit/s (docs/BENCH.md). 2 KiB costs a 30-octet
+ * frame header (1.5 %) on such links only.
+ */
+const MIN_BLOCK = 2 * 1024;
 const MAX_BLOCK = 128 * 1024;
 /**
  * Block size before the link's rate is known (bytes): small, because the first flight on a
@@ -242,11 +248,17 @@ export class LinkEstimator {
         interval = now - mark.at;
         from = mark.delivered;
         fromAt = mark.at;
-        // The short samples of start-up overstate by their bunching: the first spanned
-        // sample replaces them rather than competing with them in the max filter.
-        if (!this.#spanned) this.#samples = [];
-        this.#spanned = true;
       } else if (this.#spanned) interval = 0;
+    }
+    // The short samples of start-up overstate by their bunching: the first long one replaces
+    // them rather than competing with them in the max filter, even when it reaches back into
+    // idle time (else the overstated rate stood until a later one). On a path longer than
+    // RATE_SPAN_MS the first round trip's samples are long enough.
+    let replacing = false;
+    if (!this.#spanned && interval >= span) {
+      this.#samples = [];
+      this.#spanned = true;
+      replacing = true;
     }
     if (interval >= 1 && interval >= this.minRttMs) {
       const bps = ((this.#delivered - from) * 8 * 1000) / interval;
@@ -254,7 +266,7 @@ export class LinkEstimator {
       // the link (BBR's app-limited samples): it may raise the estimate, never lower it. A slow
       // link the scheduler left idle for a while must not be forgotten as slower still.
       const appLimited = fromAt < this.#busySince;
-      if (!appLimited || bps > this.#rateBps) this.#addRateSample(bps, now);
+      if (!appLimited || bps > this.#rateBps || replacing) this.#addRateSample(bps, now);
     }
     this.#mark(now);
   }
@@ -338,10 +350,21 @@ export class LinkEstimator {
     return this.#probeUntil !== null;
   }
 
+  /**
+   * Measured, but no rate sample has spanned RATE_SPAN_MS yet: the short ones overstate by
+   * their bunching (a token bucket's burst, acknowledgements read together), so the budget
+   * and block size keep their start values until one has.
+   */
+  #unspanned(): boolean {
+    return !this.#spanned && this.#rateBps > 0;
+  }
+
   /** Bytes this link may hold in flight now. */
   budgetBytes(): number {
     const rate = this.rateBps;
-    if (rate === 0 || this.#srtt === 0) {
+    // Before a sample spans RATE_SPAN_MS, keep the start values: in the netns lab a 2 Mbit/s
+    // link read as 7.6 at 150 ms, and a budget grown from that queued 175 ms on it.
+    if (rate === 0 || this.#srtt === 0 || this.#unspanned()) {
       return Math.max(this.#opts.initialBudgetBytes, 2 * this.blockBytes());
     }
     // minRtt is the path; srtt above it is queueing we must not feed.
@@ -359,7 +382,7 @@ export class LinkEstimator {
   /** Block size for this link: about BLOCK_INTERVAL_MS of its rate (the patent's claim 8). */
   blockBytes(): number {
     const rate = this.rateBps;
-    if (rate === 0) return UNMEASURED_BLOCK;
+    if (rate === 0 || this.#unspanned()) return UNMEASURED_BLOCK;
     const bytes = (rate / 8) * (BLOCK_INTERVAL_MS / 1000);
     return Math.min(MAX_BLOCK, Math.max(MIN_BLOCK, Math.round(bytes)));
   }

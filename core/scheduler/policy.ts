@@ -94,7 +94,7 @@ export function sendable(links: readonly LinkView[], bytes = 1): LinkView[] {
 }
 
 /** Smallest block worth sending on a nearly full link (bytes). */
-const MIN_BLOCK_BYTES = 4096;
+const MIN_BLOCK_BYTES = 2048;
 /** Rate assumed for a link nothing is known about (bit/s): conservative, the estimator learns. */
 export const DEFAULT_RATE_BPS = 1_000_000;
 /** One-way delay assumed for a link without an RTT sample (ms): a slow cellular path. */

@@ -27,9 +27,15 @@ interface LinkAckState {
   bytes: number;
   /** When the oldest of them arrived. */
   firstAt: number;
-  /** sendTs of the newest block and when it arrived, for the echo. */
+  /**
+   * sendTs of the block to echo and when it arrived: of the blocks since the last ACK, the one
+   * that waited least on the way (smallest arrival - sendTs). Blocks sent in a burst queue
+   * behind each other; echoing the newest measured the burst, and the sender's minimum RTT
+   * kept that queue until it was probed again.
+   */
   echoTs: number;
   echoAt: number;
+  echoRel: number;
   /** Smoothed (arrival - sendTs) in ms: its spread across links is the reordering to expect. */
   relDelay: number | null;
   /** Smallest (arrival - sendTs) seen, creeping up slowly so a route change is forgotten. */
@@ -207,11 +213,14 @@ export class InboundStream {
     if (st.blocks === 0) st.firstAt = now;
     st.blocks++;
     st.bytes += payload.length;
-    st.echoTs = sendTs;
-    st.echoAt = now;
     // Arrival minus send time: the clocks' offset plus this block's delay. Modulo the wrap
     // of the sender's µs clock, so that the wrap does not look like a jump.
     const rel = (((now - sendTs / 1000) % WRAP_MS) + WRAP_MS) % WRAP_MS;
+    if (st.blocks === 1 || rel < st.echoRel) {
+      st.echoTs = sendTs;
+      st.echoAt = now;
+      st.echoRel = rel;
+    }
     st.relDelay = st.relDelay === null || Math.abs(rel - st.relDelay) > 60_000
       ? rel
       : 0.9 * st.relDelay + 0.1 * rel;
@@ -344,6 +353,7 @@ export class InboundStream {
         firstAt: now,
         echoTs: 0,
         echoAt: 0,
+        echoRel: 0,
         relDelay: null,
         minRel: Infinity,
         minRelAt: now,

@@ -3,7 +3,7 @@
 // Links are LinkEstimators with nominal rates and one RTT sample:
 //   20 Mbit/s = 2500 B/ms, blocks of 25,000; at 40 ms: path 100,000 B, budget 187,500;
 //    5 Mbit/s =  625 B/ms, blocks of  6,250; at 40 ms: budget 65,625;
-//  0.5 Mbit/s = 62.5 B/ms, blocks of 4,096 (the floor); at 300 ms: 4096 B take 65.5 ms.
+//  0.5 Mbit/s = 62.5 B/ms, blocks of 2,048 (the floor); at 300 ms: 2048 B take 32.8 ms.
 
 import assert from "node:assert/strict";
 import { LinkEstimator } from "../../core/scheduler/link_estimator.ts";
@@ -15,6 +15,7 @@ import type {
 } from "../../core/scheduler/policy.ts";
 import { earliestPolicy } from "../../core/scheduler/earliest.ts";
 import { arrivalMs } from "../../core/scheduler/policy.ts";
+import { inputQueueCapBytes } from "../../core/session/input_pacing.ts";
 import type { LinkPriority } from "../../core/frame/types.ts";
 
 interface Spec {
@@ -93,14 +94,14 @@ const CASES: Case[] = [
   },
   {
     n: 4,
-    name: "waits rather than use a much slower link (215 ms vs 89 ms after the queue)",
+    name: "waits rather than use a much slower link (183 ms vs 89 ms after the queue)",
     links: [{ index: 1, mbps: 20, inFlight: FAST_FULL }, { index: 2, mbps: 0.5, rtt: 300 }],
     req: fresh(10_000),
     want: null,
   },
   {
     n: 5,
-    name: "a backlog makes the slow link worth it (215 ms vs 504 ms to drain 1 MiB)",
+    name: "a backlog makes the slow link worth it (183 ms vs 504 ms to drain 1 MiB)",
     links: [{ index: 1, mbps: 20, inFlight: FAST_FULL }, { index: 2, mbps: 0.5, rtt: 300 }],
     req: fresh(1 << 20),
     want: 2,
@@ -250,5 +251,56 @@ for (const c of ARRIVALS) {
     assert.equal(link.est.oneWayDelayMs, c.owd);
     assert.equal(link.est.queuedAheadBytes, c.ahead);
     assert.equal(arrivalMs(link, 10_000), c.ms);
+  });
+}
+
+// The source itself waits once the paced input queue is half full: then a slower link that
+// has nothing queued beyond its path takes the block, although the comparison (#4) would wait.
+const SOURCE_WAITS = [
+  {
+    n: 1,
+    name: "queue under half full: the comparison decides (wait)",
+    slowInFlight: 0,
+    full: 0.4,
+    want: null,
+  },
+  {
+    n: 2,
+    name: "half full, the slow link idle: it takes the block",
+    slowInFlight: 0,
+    full: 0.5,
+    want: 2,
+  },
+  // 0.5 Mbit/s x 300 ms = 18,750 B on the path; one block (2048) more is not yet a queue.
+  {
+    n: 3,
+    name: "half full, the slow link's path not yet full",
+    slowInFlight: 20_000,
+    full: 0.5,
+    want: 2,
+  },
+  {
+    n: 4,
+    name: "half full, a block queued beyond its path: wait",
+    slowInFlight: 20_800,
+    full: 0.9,
+    want: null,
+  },
+];
+for (const c of SOURCE_WAITS) {
+  Deno.test(`earliestPolicy when the source waits #${c.n}: ${c.name}`, () => {
+    const links = [
+      view({ index: 1, mbps: 20, inFlight: FAST_FULL }),
+      view({ index: 2, mbps: 0.5, rtt: 300, inFlight: c.slowInFlight }),
+    ];
+    const cap = inputQueueCapBytes(links, 3000);
+    const ctx: PolicyContext = {
+      now: 0,
+      bufferMs: 3000,
+      inputRateBps: 0,
+      queuedBytes: Math.ceil(cap * c.full),
+    };
+    const choice = earliestPolicy().choose(links, fresh(10_000), ctx);
+    assert.equal(choice?.index ?? null, c.want);
   });
 }

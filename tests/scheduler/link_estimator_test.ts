@@ -258,11 +258,15 @@ Deno.test("LinkEstimator start-up: gain 2.89 while the measured rate grows, 1.25
     est.onDelivered(stamps[k], 40 * k + 40);
   };
   est.onDelivered(stamps[0], 40);
-  const block = est.blockBytes();
-  // The first samples span less than 100 ms: they may overstate, so no start-up gain yet.
+  // The first samples span less than 100 ms: they may overstate, so the budget and block size
+  // keep their start values.
   assert.equal(est.startingUp, true);
-  assert.equal(est.budgetBytes(), Math.ceil(1000 * (1.25 * 40 + 5) + 2 * block));
+  assert.equal(est.measured, true);
+  assert.equal(est.budgetBytes(), 16 * 1024);
+  assert.equal(est.blockBytes(), 4 * 1024);
   for (let k = 1; k <= 3; k++) tick(k); // t = 160: a sample spans 120 ms
+  const block = est.blockBytes();
+  assert.equal(block, 10_000);
   assert.equal(est.startingUp, true);
   assert.equal(est.budgetBytes(), Math.ceil(1000 * (2.89 * 40 + 5) + 2 * block));
   // The rate has not grown by a quarter for three minimum RTTs (120 ms): start-up is over.
@@ -278,10 +282,11 @@ interface BlockCase {
   bytes: number;
 }
 
-// 10 ms of the link's rate, within 4 KiB .. 128 KiB.
+// 10 ms of the link's rate, within 2 KiB .. 128 KiB.
 const BLOCKS: BlockCase[] = [
-  { n: 1, mbps: 0.128, bytes: 4096 },
-  { n: 2, mbps: 1, bytes: 4096 },
+  { n: 1, mbps: 0.128, bytes: 2048 },
+  { n: 2, mbps: 1, bytes: 2048 },
+  { n: 9, mbps: 2, bytes: 2500 },
   { n: 3, mbps: 4, bytes: 5000 },
   { n: 4, mbps: 8, bytes: 10_000 },
   { n: 5, mbps: 20, bytes: 25_000 },
@@ -458,4 +463,33 @@ Deno.test("LinkEstimator rate: a sample reaching back into idle time may raise i
   // ...then the scheduler leaves it idle and sends one small block now and then.
   for (t = 2000; t < 6000; t += 500) est.onDelivered(est.onSend(2000, t), t + 40);
   near(est.rateBps, 8e6, "after idle, small blocks", 0.2e6);
+});
+
+Deno.test("LinkEstimator: the first spanned sample replaces start-up's overstated ones, also after idle time", () => {
+  const est = new LinkEstimator(0);
+  est.onRttSample(3, 0);
+  // A token bucket's burst: 16 KiB acknowledged 3.6 ms after it left, read as 36 Mbit/s on a
+  // 20 Mbit/s link. Until a sample spans 100 ms, the budget and blocks keep their start values.
+  const burst = [0, 1, 2, 3].map(() => est.onSend(4096, 0));
+  for (const s of burst) est.onDelivered(s, 3.6);
+  assert.ok(est.rateBps > 30e6, `short samples overstate: ${est.rateBps}`);
+  assert.equal(est.budgetBytes(), 16 * 1024);
+  assert.equal(est.blockBytes(), 4 * 1024);
+  // The link idles, then carries 20 Mbit/s (2.5 B/µs) from 50 ms: the first sample that spans
+  // 100 ms reaches back to the burst (idle time in between), and still replaces the 36.
+  for (let t = 50; t <= 100; t += 5) est.onDelivered(est.onSend(12_500, t - 5), t);
+  assert.ok(est.rateBps > 30e6, "no sample has spanned 100 ms yet");
+  est.onDelivered(est.onSend(12_500, 100), 105); // spans back to the burst's mark at 3.6 ms
+  assert.ok(est.rateBps < 25e6, `replaced at once: ${est.rateBps}`);
+  assert.ok(est.budgetBytes() > 16 * 1024, "measured: the budget follows the rate");
+});
+
+Deno.test("LinkEstimator: on a path longer than 100 ms the first round trip's samples are spanned", () => {
+  const est = new LinkEstimator(0);
+  est.onRttSample(150, 0);
+  const stamps = [0, 1, 2, 3].map(() => est.onSend(4096, 0));
+  stamps.forEach((s, i) => est.onDelivered(s, 150 + 16 * i));
+  // 16 KiB in 198 ms: measured, and the budget grows from it at once.
+  near(est.rateBps, (16 * 1024 * 8000) / 198, "rate", 1000);
+  assert.ok(est.budgetBytes() !== 16 * 1024, `budget ${est.budgetBytes()}`);
 });

@@ -163,11 +163,11 @@ run([
   },
   {
     n: 4,
-    name: "very little room: at least 4 KiB",
+    name: "very little room: at least 2 KiB",
     links: [fast(1, { inFlight: FAST_BUDGET - 1000 })],
     req: NEW,
     want: 1,
-    maxBytes: 4096,
+    maxBytes: 2048,
   },
 ], "sizes the block");
 

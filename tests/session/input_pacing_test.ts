@@ -97,10 +97,10 @@ const CASES: CapCase[] = [
   {
     n: 7,
     name: "a slow link stretches the queue to its two blocks plus its extra delay",
-    // 2 Mbit/s, 150 ms RTT: two 4 KiB blocks take 32.8 ms, plus 75 ms one way, less the fast
-    // link's 20: the queue lasts 87.8 ms of the summed rate.
+    // 2 Mbit/s, 150 ms RTT: two 2500-octet blocks (10 ms each) take 20 ms, plus 75 ms one
+    // way, less the fast link's 20: the queue lasts 75 ms of the summed rate.
     links: [full(20, 40), full(2, 150)],
-    want: Math.ceil(2750 * ((2 * 4096) / 250 + 75 - 20)),
+    want: Math.ceil(2750 * ((2 * 2500) / 250 + 75 - 20)),
   },
   {
     n: 8,
@@ -119,8 +119,8 @@ const CASES: CapCase[] = [
     n: 10,
     name: "the patent's slowest link: 128 kbit/s of 1.92 Mbit/s does",
     links: [full(1.024, 40), full(0.512, 40), full(0.256, 40), full(0.128, 40)],
-    // 16 B/ms: two 4 KiB blocks are 512 ms; same delays: 512 ms of 240 B/ms.
-    want: Math.ceil(240 * 512),
+    // 16 B/ms: two 2 KiB blocks (the smallest) are 256 ms; same delays: 256 ms of 240 B/ms.
+    want: Math.ceil(240 * 256),
   },
   {
     n: 11,

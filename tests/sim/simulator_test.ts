@@ -61,15 +61,17 @@ Deno.test("runSimulation: cbr at 50 % load has p99 delay near the path delay", (
   const r = runSimulation(config({
     links: [{ capacity: 20e6, delayMs: 20 }, { capacity: 10e6, delayMs: 30 }],
     input: { kind: "cbr", bitrateBps: 15e6 },
-    // Long enough that the start-up (a 16 KiB first flight per link, growing for about 300 ms
-    // until the links carry 15 Mbit/s) is under 1 % of the bytes; the max bounds it apart.
+    // Long enough that the start-up (16 KiB per link until a rate sample spans 100 ms, then
+    // growing until the links carry 15 Mbit/s) is under 1 % of the bytes; the max bounds it
+    // apart.
     durationMs: 30_000,
   }));
   assertIntact(r);
   // The slower path is 30 ms one way; serialization of a block and ACK pacing add a little.
   assert.ok(r.delayMs.p50 >= 20, `p50 ${r.delayMs.p50}`);
   assert.ok(r.delayMs.p99 <= 30 + 15, `p99 ${r.delayMs.p99} (seed ${r.seed})`);
-  assert.ok(r.delayMs.max <= 100, `max ${r.delayMs.max} (seed ${r.seed})`);
+  // The start-up's backlog: 16 KiB per 40-60 ms round trip for the first ~150 ms.
+  assert.ok(r.delayMs.max <= 150, `max ${r.delayMs.max} (seed ${r.seed})`);
   assert.equal(r.onTimeShare, 1);
   assert.ok(Math.abs(r.goodputBps - 15e6) < 0.01 * 15e6, `goodput ${r.goodputBps}`);
   assert.ok(Math.abs(r.efficiency - 0.5) < 0.01, `efficiency ${r.efficiency}`);
