@@ -373,10 +373,13 @@ export class LinkEstimator {
       return Math.ceil(Math.max(this.blockBytes(), PROBE_RTT_SHARE * bytesPerMs * this.minRttMs));
     }
     // The gain lets the rate estimate grow; HOST_SLACK_MS covers delayed acknowledgements
-    // and event-loop turns, which matter only on very fast, very short paths.
-    return Math.ceil(
-      bytesPerMs * (this.#gain() * this.minRttMs + HOST_SLACK_MS) + 2 * this.blockBytes(),
-    );
+    // and event-loop turns, which matter only on very fast, very short paths. The minimum RTT
+    // was measured on a block, so it holds that block's own time on the link, which the two
+    // blocks already count: on a 128 kbit/s modem a 2 KiB block is 128 ms, and counting it
+    // twice overfilled a tbf queue of two frames (TCP re-sent, the link stalled).
+    const block = this.blockBytes();
+    const pathMs = Math.max(0, this.minRttMs - block / bytesPerMs);
+    return Math.ceil(bytesPerMs * (this.#gain() * pathMs + HOST_SLACK_MS) + 2 * block);
   }
 
   /** Block size for this link: about BLOCK_INTERVAL_MS of its rate (the patent's claim 8). */

@@ -1,8 +1,9 @@
 // Tests of the earliest-arrival policy (core/scheduler/earliest.ts) as numbered tables.
 // Predicted arrival = (in flight beyond rate x minRTT + the block) x 8 / rate + minRTT / 2.
 // Links are LinkEstimators with nominal rates and one RTT sample:
-//   20 Mbit/s = 2500 B/ms, blocks of 25,000; at 40 ms: path 100,000 B, budget 187,500;
-//    5 Mbit/s =  625 B/ms, blocks of  6,250; at 40 ms: budget 65,625;
+//   20 Mbit/s = 2500 B/ms, blocks of 25,000; at 40 ms: path 100,000 B, budget 156,250 (full at
+//   FAST_FULL, 187,500: 87,500 B queued ahead);
+//    5 Mbit/s =  625 B/ms, blocks of  6,250; at 40 ms: budget 39,063;
 //  0.5 Mbit/s = 62.5 B/ms, blocks of 2,048 (the floor); at 300 ms: 2048 B take 32.8 ms.
 
 import assert from "node:assert/strict";

@@ -4,7 +4,8 @@
 // only after hysteresis, replacing a lost link, and letting a returning link settle.
 // Links are LinkEstimators with nominal rates (not yet measured) and a 40 ms RTT, so a link's
 // capacity is its nominal rate x 0.8: 20 Mbit/s counts as 16, 5 Mbit/s as 4.
-//   20 Mbit/s: budget 2500 B/ms x (1.25 x 40 + 5) ms + 2 x 25,000 = 187,500 bytes, blocks of 25,000.
+//   20 Mbit/s: budget 2500 B/ms x (1.25 x 30 + 5) ms + 2 x 25,000 = 156,250 bytes, blocks of 25,000
+//   (the path is the 40 ms RTT less one block's 10 ms, which the two blocks count).
 
 import assert from "node:assert/strict";
 import { LinkEstimator } from "../../core/scheduler/link_estimator.ts";
@@ -12,7 +13,7 @@ import type { BlockRequest, LinkState, LinkView } from "../../core/scheduler/pol
 import { fewestPolicy } from "../../core/scheduler/fewest.ts";
 import type { LinkPriority } from "../../core/frame/types.ts";
 
-const FULL = 187_500;
+const FULL = 156_250;
 
 interface Spec {
   index: number;
@@ -283,7 +284,7 @@ const SEQUENCES: { n: number; name: string; steps: Step[] }[] = [
       ADD2[0],
       {
         t: 100,
-        links: [{ index: 1, inFlight: 80_000 }, { index: 2 }],
+        links: [{ index: 1, inFlight: 70_000 }, { index: 2 }],
         inputMbps: 18,
         want: 1,
         active: [1],

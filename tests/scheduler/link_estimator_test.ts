@@ -215,14 +215,15 @@ Deno.test("LinkEstimator uses the nominal rate until it has measured one", () =>
 
 // ---- Budget and block size ----
 
-Deno.test("LinkEstimator budget is 1.25 x rate x minRtt plus slack plus two blocks", () => {
+Deno.test("LinkEstimator budget is 1.25 x rate x path plus slack plus two blocks", () => {
   // 8 Mbit/s = 1000 bytes/ms; a block is 10 ms of that: 10,000 bytes.
   const est = new LinkEstimator(0, { nominalRateBps: 8e6 });
   assert.equal(est.blockBytes(), 10_000);
   assert.equal(est.budgetBytes(), 20_000, "before any RTT: the initial budget, or two blocks");
   est.onRttSample(40, 0);
-  // A nominal rate is not a measurement: no start-up gain.
-  const want = 1000 * (1.25 * 40 + 5) + 2 * 10_000;
+  // A nominal rate is not a measurement: no start-up gain. The path is the minimum RTT less
+  // one block's time (10 ms), which the two blocks count.
+  const want = 1000 * (1.25 * 30 + 5) + 2 * 10_000;
   assert.equal(est.budgetBytes(), want);
   // Queueing raises srtt, not the path's minimum: the budget does not grow with it.
   est.onRttSample(100, 10);
@@ -268,12 +269,12 @@ Deno.test("LinkEstimator start-up: gain 2.89 while the measured rate grows, 1.25
   const block = est.blockBytes();
   assert.equal(block, 10_000);
   assert.equal(est.startingUp, true);
-  assert.equal(est.budgetBytes(), Math.ceil(1000 * (2.89 * 40 + 5) + 2 * block));
+  assert.equal(est.budgetBytes(), Math.ceil(1000 * (2.89 * 30 + 5) + 2 * block));
   // The rate has not grown by a quarter for three minimum RTTs (120 ms): start-up is over.
   tick(4);
   near(est.rateBps, 8e6, "rate", 1);
   assert.equal(est.startingUp, false);
-  assert.equal(est.budgetBytes(), Math.ceil(1000 * (1.25 * 40 + 5) + 2 * block));
+  assert.equal(est.budgetBytes(), Math.ceil(1000 * (1.25 * 30 + 5) + 2 * block));
 });
 
 interface BlockCase {
@@ -492,4 +493,17 @@ Deno.test("LinkEstimator: on a path longer than 100 ms the first round trip's sa
   // 16 KiB in 198 ms: measured, and the budget grows from it at once.
   near(est.rateBps, (16 * 1024 * 8000) / 198, "rate", 1000);
   assert.ok(est.budgetBytes() !== 16 * 1024, `budget ${est.budgetBytes()}`);
+});
+
+Deno.test("LinkEstimator: a block's own time in the minimum RTT is not counted twice", () => {
+  // 128 kbit/s (16 B/ms): a 2 KiB block is 128 ms on the link, and the minimum RTT of 140 ms
+  // was measured on such a block: 12 ms of path, 1.25 x 12 + 5 ms of slack, two blocks.
+  const est = new LinkEstimator(0, { nominalRateBps: 128_000 });
+  est.onRttSample(140, 0);
+  assert.equal(est.blockBytes(), 2048);
+  assert.equal(est.budgetBytes(), Math.ceil(16 * (1.25 * 12 + 5) + 2 * 2048));
+  // A minimum shorter than the block's time (a smaller block measured it): no negative path.
+  const fast = new LinkEstimator(0, { nominalRateBps: 128_000 });
+  fast.onRttSample(60, 0);
+  assert.equal(fast.budgetBytes(), Math.ceil(16 * 5 + 2 * 2048));
 });

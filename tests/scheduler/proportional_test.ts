@@ -1,9 +1,10 @@
 // Tests of the proportional policy (core/scheduler/proportional.ts) as numbered tables: which
 // link it picks (fill ratio, state, blocked, room for a re-send, the link to avoid, backup
 // links) and how large a block it allows. Links are real LinkEstimators with nominal rates and
-// one 40 ms RTT sample, so their budgets are known exactly:
-//   20 Mbit/s: 2500 B/ms x (1.25 x 40 + 5) ms + 2 x 25,000 = 187,500 bytes, blocks of 25,000;
-//    5 Mbit/s:  625 B/ms x (1.25 x 40 + 5) ms + 2 x  6,250 =  46,875 bytes, blocks of  6,250.
+// one 40 ms RTT sample, so their budgets are known exactly (the path is the RTT less one
+// block's 10 ms, which the two blocks count):
+//   20 Mbit/s: 2500 B/ms x (1.25 x 30 + 5) ms + 2 x 25,000 = 156,250 bytes, blocks of 25,000;
+//    5 Mbit/s:  625 B/ms x (1.25 x 30 + 5) ms + 2 x  6,250 =  39,063 bytes, blocks of  6,250.
 // A known bug is an ignored test at the end.
 
 import assert from "node:assert/strict";
@@ -17,8 +18,8 @@ import type {
 import { proportionalPolicy } from "../../core/scheduler/proportional.ts";
 import type { LinkPriority } from "../../core/frame/types.ts";
 
-const FAST_BUDGET = 187_500;
-const SLOW_BUDGET = 46_875;
+const FAST_BUDGET = 156_250;
+const SLOW_BUDGET = 39_063;
 
 interface LinkSpec {
   index: number;
@@ -210,7 +211,7 @@ run([
   {
     n: 6,
     name: "a re-send that fits goes to the emptiest link with room for it",
-    links: [fast(1, { inFlight: 120_000 }), slow(2, { inFlight: 40_000 })],
+    links: [fast(1, { inFlight: 90_000 }), slow(2, { inFlight: 33_000 })],
     req: resend(60_000),
     want: 1,
   },

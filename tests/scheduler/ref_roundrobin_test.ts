@@ -1,7 +1,8 @@
 // Tests of the round-robin reference policy (core/scheduler/ref_roundrobin.ts): the next link
 // in index order that has room, one fixed block size. Numbered tables of sequences: each step
 // offers fresh link views to the same policy and expects the link it picks.
-// Links are LinkEstimators with nominal rates and a 40 ms RTT: 20 Mbit/s budgets 187,500 B.
+// Links are LinkEstimators with nominal rates and a 40 ms RTT: 20 Mbit/s budgets 156,250 B
+// (2500 B/ms x (1.25 x (40 - 10) + 5) ms + two blocks of 25,000: the path is the RTT less a block).
 
 import assert from "node:assert/strict";
 import { LinkEstimator } from "../../core/scheduler/link_estimator.ts";
@@ -45,7 +46,7 @@ function view(s: Spec): LinkView {
 
 const CTX: PolicyContext = { now: 0, bufferMs: 3000, inputRateBps: 0, queuedBytes: 1 << 20 };
 const NEW: BlockRequest = { retransmit: false, bytes: 1 << 20 };
-const FULL = 187_500;
+const FULL = 156_250;
 const up = (...ids: number[]): Spec[] => ids.map((index) => ({ index }));
 
 interface Case {
