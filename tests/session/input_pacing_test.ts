@@ -56,27 +56,28 @@ interface CapCase {
 }
 
 // Rates in bytes per ms: 20 Mbit/s = 2500, 10 = 1250, 2 = 250, 0.128 = 16. Blocks are 10 ms of
-// the rate, at least 4 KiB. One-way delays are half the RTT.
+// the rate, at least 2 KiB. One-way delays are half the RTT.
 const CASES: CapCase[] = [
   { n: 1, name: "no link: the floor", links: [], want: 16 * 1024 },
   {
     n: 2,
-    name: "one full 20 Mbit/s link: 30 ms of its rate",
+    name: "one full 20 Mbit/s link: 15 ms of its rate, or two blocks",
     links: [full(20, 40)],
-    // 30 ms x 2500; two blocks of 25,000 beat the 16 KiB floor but not this.
-    want: Math.max(30 * 2500, 2 * 25_000),
+    // 15 ms x 2500 = 37,500; two blocks of 25,000 beat it and the 16 KiB floor.
+    want: Math.max(15 * 2500, 2 * 25_000),
   },
   {
     n: 3,
     name: "an idle link adds its whole budget: what it would take at once must be there",
     links: [{ mbps: 20, rttMs: 40 }],
-    want: 30 * 2500 + view({ mbps: 20, rttMs: 40 }).est.budgetBytes(),
+    // Its own two blocks (20 ms) stretch the 15 ms: 20 ms x 2500 plus the free budget.
+    want: 20 * 2500 + view({ mbps: 20, rttMs: 40 }).est.budgetBytes(),
   },
   {
     n: 4,
     name: "a blocked link's free budget does not count (its socket is full)",
     links: [{ mbps: 20, rttMs: 40, blocked: true }],
-    want: 30 * 2500,
+    want: 2 * 25_000,
   },
   {
     n: 5,
@@ -86,13 +87,14 @@ const CASES: CapCase[] = [
       rttMs: 40,
       state: "stalled",
     }],
-    want: 30 * 2500,
+    want: 2 * 25_000,
   },
   {
     n: 6,
-    name: "two full links: 30 ms of their sum",
+    name: "two full links: 15 ms of their sum, or two blocks each",
     links: [full(20, 40), full(10, 40)],
-    want: 30 * 3750,
+    // 15 ms x 3750 = 56,250 against 2 x (25,000 + 12,500) = 75,000.
+    want: 75_000,
   },
   {
     n: 7,
@@ -113,7 +115,7 @@ const CASES: CapCase[] = [
     n: 9,
     name: "a link with under 1/32 of the rate does not stretch it",
     links: [full(20, 40), full(0.128, 40)],
-    want: Math.ceil(2516 * 30),
+    want: Math.max(Math.ceil(2516 * 15), 2 * (25_000 + 2048)),
   },
   {
     n: 10,
@@ -167,7 +169,8 @@ Deno.test("the cap follows the links' measured rates on an injected clock", () =
   const free = Math.max(0, est.roomBytes());
   assert.equal(
     inputQueueCapBytes([link], 3000),
-    Math.max(16 * 1024, 2 * est.blockBytes(), Math.ceil(1000 * 30 + free)),
+    // The link's two 10 ms blocks stretch the 15 ms queue to 20 ms of its rate.
+    Math.max(16 * 1024, 2 * est.blockBytes(), Math.ceil(1000 * 20 + free)),
   );
   // 3. The link stalls: it no longer counts, and the queue shrinks to the floor.
   const stalled: LinkView = { ...link, state: "stalled" };
