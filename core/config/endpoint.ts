@@ -8,6 +8,7 @@
  * @module
  */
 
+import { parseIPv4, parseIPv6 } from "./ip_address.ts";
 import { OptionError } from "./units.ts";
 
 /**
@@ -55,9 +56,7 @@ export interface HostPortOptions {
  * ```
  */
 export function isIPv4(s: string): boolean {
-  const parts = s.split(".");
-  return parts.length === 4 &&
-    parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
+  return parseIPv4(s) !== undefined;
 }
 
 /**
@@ -75,22 +74,7 @@ export function isIPv6(s: string): boolean {
   const pct = s.indexOf("%");
   // A zone (`%eth0`) names an interface: non-empty, no spaces, no further `%`.
   if (pct >= 0 && !/^[^\s%]+$/.test(s.slice(pct + 1))) return false;
-  const addr = pct >= 0 ? s.slice(0, pct) : s;
-  const halves = addr.split("::");
-  if (halves.length > 2) return false;
-  const groups = (h: string) => (h === "" ? [] : h.split(":"));
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  const all = [...head, ...tail];
-  // An embedded IPv4 address may stand last, and counts as two groups.
-  let count = all.length;
-  if (count > 0 && all[count - 1].includes(".")) {
-    if (!isIPv4(all[count - 1])) return false;
-    all.pop();
-    count++;
-  }
-  if (!all.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false;
-  return halves.length === 2 ? count <= 7 : count === 8;
+  return parseIPv6(pct >= 0 ? s.slice(0, pct) : s) !== undefined;
 }
 
 /** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens. */

@@ -38,7 +38,7 @@ import {
   parseIpAddress,
   parseIpNetwork,
   toV6Space,
-} from "./ip_address.ts";
+} from "../config/ip_address.ts";
 
 /**
  * What a rule matches: a name, the subdomains of a name, or an IP network (a single address is
@@ -277,7 +277,7 @@ const EMBEDDING: readonly { network: IpNetwork; label: string }[] = [
  * @example
  * ```ts
  * import { specialRangeOf } from "./allow_rules.ts";
- * import { parseIpAddress, toV6Space } from "./ip_address.ts";
+ * import { parseIpAddress, toV6Space } from "../config/ip_address.ts";
  * specialRangeOf(toV6Space(parseIpAddress("127.0.0.1")!))?.label; // "loopback"
  * specialRangeOf(toV6Space(parseIpAddress("2001:db8::1")!)); // undefined
  * ```

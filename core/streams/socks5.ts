@@ -21,7 +21,13 @@
  * @module
  */
 
-import { formatIPv4, formatIPv6, isIPv4Mapped, parseIPv4, parseIPv6 } from "./ip_address.ts";
+import {
+  formatIPv4,
+  formatIPv6,
+  isIPv4Mapped,
+  parseIPv4,
+  parseIPv6,
+} from "../config/ip_address.ts";
 
 /**
  * Where the client asked to go. `host` is a name as sent (ASCII), dotted-decimal IPv4, or IPv6

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { isHostName, isIPv4, isIPv6, OptionError } from "../config/mod.ts";
+import { isHostName, isIPv6, OptionError } from "../config/mod.ts";
+import { parseIPv4, parseIPv6 } from "../config/ip_address.ts";
 
 /**
  * What {@link generateSelfSigned} returns: PEM texts ready for a TLS listener and the pin
@@ -146,36 +147,15 @@ function time(date: Date): Bytes {
 // ---------------------------------------------------------------------------------------------
 // Certificate fields.
 
-/** The 16 octets of an IPv6 address already checked by isIPv6 (no zone). */
-function ipv6Octets(address: string): Bytes {
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups first.
-  const text = address.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a, b, c, d) => {
-    const hi = (Number(a) << 8) | Number(b);
-    const lo = (Number(c) << 8) | Number(d);
-    return `${hi.toString(16)}:${lo.toString(16)}`;
-  });
-  const [head, tail] = text.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const zeros = Array(8 - left.length - right.length).fill("0");
-  const groups = [...left, ...(tail === undefined ? [] : zeros), ...right];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[2 * i] = v >> 8;
-    out[2 * i + 1] = v & 0xff;
-  });
-  return out;
-}
-
 /** One GeneralName: iPAddress [7] for an address, dNSName [2] (IA5String) for a name. */
 function generalName(name: string): Bytes {
-  if (isIPv4(name)) return tlv(0x87, Uint8Array.from(name.split(".").map(Number)));
+  const v4 = parseIPv4(name);
+  if (v4) return tlv(0x87, v4);
   if (isIPv6(name)) {
     if (name.includes("%")) {
       throw new OptionError(`altName "${name}": a zone (%...) cannot go in a certificate`);
     }
-    return tlv(0x87, ipv6Octets(name));
+    return tlv(0x87, parseIPv6(name)!);
   }
   // A leading "*." wildcard is the one non-hostname form a dNSName may take.
   const host = name.startsWith("*.") ? name.slice(2) : name;

@@ -14,7 +14,7 @@ import {
   parseAllowRules,
   specialRangeOf,
 } from "../../core/streams/allow_rules.ts";
-import { formatIpNetwork, parseIpAddress, toV6Space } from "../../core/streams/ip_address.ts";
+import { formatIpNetwork, parseIpAddress, toV6Space } from "../../core/config/ip_address.ts";
 import { fuzzSeed, mulberry32 } from "./_random.ts";
 
 /** A rule's host as one string, for compact tables. */

@@ -1,4 +1,4 @@
-// Tests of core/streams/ip_address.ts, in order: a numbered table of IPv4 texts, a numbered
+// Tests of core/config/ip_address.ts, in order: a numbered table of IPv4 texts, a numbered
 // table of IPv6 texts with their canonical (RFC 5952) form, a table of networks and of network
 // errors, containment, and two seeded cross-checks: against Node's `net.isIP` on generated
 // texts, and against the WHATWG URL serializer on random addresses (replay:
@@ -18,7 +18,7 @@ import {
   parseIPv4,
   parseIPv6,
   toV6Space,
-} from "../../core/streams/ip_address.ts";
+} from "../../core/config/ip_address.ts";
 import { fuzzSeed, mulberry32 } from "./_random.ts";
 
 // ---- IPv4 ----

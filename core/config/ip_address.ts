@@ -61,7 +61,7 @@ const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
  * parseIPv4("127.1"); // undefined
  * ```
  */
-export function parseIPv4(text: string): Uint8Array | undefined {
+export function parseIPv4(text: string): Uint8Array<ArrayBuffer> | undefined {
   const parts = text.split(".");
   if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
@@ -85,7 +85,7 @@ export function parseIPv4(text: string): Uint8Array | undefined {
  * parseIPv6("1::2::3"); // undefined
  * ```
  */
-export function parseIPv6(text: string): Uint8Array | undefined {
+export function parseIPv6(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (text.length === 0 || text.length > 45) return undefined;
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
