@@ -25,7 +25,7 @@
  */
 import type { CloseCode as CloseCodeT, Frame, LinkCaps } from "../frame/types.ts";
 import { CloseCode, StreamCode, streamCodeText } from "../frame/types.ts";
-import { LinkEstimator } from "../scheduler/link_estimator.ts";
+import { LinkEstimator, type SendStamp } from "../scheduler/link_estimator.ts";
 import { arrivalMs, canTake } from "../scheduler/policy.ts";
 import type {
   LinkState,
@@ -34,7 +34,12 @@ import type {
   Policy,
   PolicyContext,
 } from "../scheduler/policy.ts";
-import { type BlockRecord, type LiveSendCounters, OutboundStream } from "./outbound.ts";
+import {
+  type BlockRecord,
+  type LinkCredit,
+  type LiveSendCounters,
+  OutboundStream,
+} from "./outbound.ts";
 import { InboundStream } from "./inbound.ts";
 import type { LiveReceiveCounters } from "./live_order.ts";
 import { AdaptiveBuffer } from "../reorder/adaptive_buffer.ts";
@@ -123,6 +128,11 @@ interface Link extends LinkView {
   rxBytes: number;
   txBytes: number;
   dataBytes: number;
+  /**
+   * Hedged late copies of blocks that arrived through other links: still in flight here until
+   * this link's own ACKs show they arrived (see `#prove`), or the link dies or stalls.
+   */
+  unproven: SendStamp[];
 }
 
 /** Per-stream figures for reports (streams besides stream 0). */
@@ -369,6 +379,7 @@ export class BondEndpoint {
       lastSendAt: now,
       rxBytes: 0,
       txBytes: 0,
+      unproven: [],
       dataBytes: this.#history.get(index)?.dataBytes ?? 0,
     };
     this.#links.set(index, link);
@@ -386,6 +397,7 @@ export class BondEndpoint {
     this.#links.delete(index);
     link.state = "down";
     for (const st of this.#order) this.#applyCredits(st.out.linkLost(index), now, "down");
+    this.#dropUnproven(link, now, "down");
     link.est.resetInFlight(now);
     for (const st of this.#order) st.in.dropLink(index);
     if (this.#links.size === 0) this.#noLinkSince = now;
@@ -577,6 +589,7 @@ export class BondEndpoint {
       }
       case "ACK": {
         this.#rttSample(link, frame.echoTs, frame.ackDelayUs, now);
+        this.#prove(link, frame.echoTs, now);
         link.est.onProgress(now);
         const st = this.#streamForControl(index, frame.type, frame.streamId);
         if (!st) return;
@@ -605,6 +618,7 @@ export class BondEndpoint {
         return;
       case "PONG":
         this.#rttSample(link, frame.echoTs, 0, now);
+        this.#prove(link, frame.echoTs, now);
         link.est.onProgress(now);
         return;
       case "LINK_REPORT":
@@ -964,6 +978,8 @@ export class BondEndpoint {
         for (const st of this.#order) {
           this.#applyCredits(st.out.linkLost(link.index), now, "stall");
         }
+        // Its unproven copies are given up too: if they arrive, they prove nothing any more.
+        this.#dropUnproven(link, now, "stall");
         this.#events.push({ type: "link-stalled", index: link.index });
       }
       if (now >= link.lastRecvAt + this.#o.silenceMs) {
@@ -1297,6 +1313,35 @@ export class BondEndpoint {
     if (rttUs >= 0 && rttUs < 60_000_000) link.est.onRttSample(rttUs / 1000, now);
   }
 
+  /**
+   * An ACK or PONG on `link` echoed a frame sent at `echoTs`: the tunnel is one ordered
+   * stream, so every copy sent on it before that frame has arrived too. Hedged late copies
+   * among them count as delivered, which gives a slow link its rate samples even when every
+   * block it carried also went out elsewhere.
+   */
+  #prove(link: Link, echoTs: number, now: number): void {
+    if (echoTs === 0 || link.unproven.length === 0) return;
+    const proven: LinkCredit[] = [];
+    link.unproven = link.unproven.filter((stamp) => {
+      // Signed difference, so that the 32-bit µs clock's wrap (71 min) does not matter.
+      if (((echoTs - usClock(stamp.sentAt)) | 0) < 0) return true;
+      proven.push({ link: link.index, stamp, kind: "delivered" });
+      return false;
+    });
+    this.#applyCredits(proven, now);
+  }
+
+  /** The link died or stalled: its unproven copies are given up (their bytes freed). */
+  #dropUnproven(link: Link, now: number, reason: LossReason): void {
+    const lost = link.unproven.map((stamp): LinkCredit => ({
+      link: link.index,
+      stamp,
+      kind: "lost",
+    }));
+    link.unproven = [];
+    this.#applyCredits(lost, now, reason);
+  }
+
   #applyCredits(
     credits: ReturnType<OutboundStream["linkLost"]>,
     now: number,
@@ -1310,6 +1355,12 @@ export class BondEndpoint {
       if (c.kind === "delivered") {
         link.est.onDelivered(c.stamp, now);
         if (ctx) policy.onDelivered?.(c.link, c.stamp.bytes, ctx);
+      } else if (c.kind === "unproven") {
+        if (link.state === "up") link.unproven.push(c.stamp);
+        else {
+          link.est.onLost(c.stamp);
+          if (ctx) policy.onLost?.(c.link, c.stamp.bytes, ctx, reason);
+        }
       } else {
         link.est.onLost(c.stamp);
         if (ctx) policy.onLost?.(c.link, c.stamp.bytes, ctx, reason);

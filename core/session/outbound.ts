@@ -117,11 +117,16 @@ interface DatagramSend {
   counters: LiveSendCounters;
 }
 
-/** What a settled or re-queued transmission means for its link's estimator. */
+/**
+ * What a settled or re-queued transmission means for its link's estimator. `unproven`: the
+ * block arrived through another link first, and this copy (a hedged block's late one) may
+ * still be on its way; its link counts it delivered once the link's own ACKs show it got
+ * there, and lost if the link dies or stalls first.
+ */
 export interface LinkCredit {
   link: number;
   stamp: SendStamp;
-  kind: "delivered" | "lost";
+  kind: "delivered" | "lost" | "unproven";
 }
 
 /** Options for a sending half. */
@@ -552,11 +557,13 @@ export class OutboundStream {
       credits.push({ link: rec.link, stamp: rec.stamp, kind: "delivered" });
     }
     // A redundant policy's copies all travel on healthy links: each gets its delivery. A
-    // hedged block's late copy is another matter: its link proved nothing, so it only gives
-    // the bytes back (a silent link must still be found stalled).
+    // hedged block's late copy is another matter: its link has proved nothing yet, so the copy
+    // stays in flight there until the link's own ACKs show it arrived (a slow link whose every
+    // block was hedged would otherwise never be measured, and a silent one must still be found
+    // stalled).
     for (const c of rec.copies ?? []) {
       this.#byLink.get(c.link)?.delete(seq);
-      credits.push({ link: c.link, stamp: c.stamp, kind: rec.hedged ? "lost" : "delivered" });
+      credits.push({ link: c.link, stamp: c.stamp, kind: rec.hedged ? "unproven" : "delivered" });
     }
     rec.copies = undefined;
   }

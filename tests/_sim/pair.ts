@@ -170,7 +170,8 @@ interface WireFrame {
 
 /** One direction of a link: a FIFO with a rate, a delay and a bounded send queue. */
 export class Pipe {
-  readonly bytesPerMs: number;
+  /** Rate (bytes/ms); a change applies to frames queued after it. */
+  bytesPerMs: number;
   readonly delayMs: number;
   readonly capacity: number;
   /** Whether the sending endpoint has been told the link is blocked. */
@@ -488,6 +489,11 @@ export class SimPair {
     const link = this.#link(index);
     link.up.stalled = true;
     link.down.stalled = true;
+  }
+
+  /** The link's rate client to server becomes `mbps` (a modem slowing down). */
+  setUpRate(index: number, mbps: number): void {
+    this.#link(index).up.bytesPerMs = mbpsToBytesPerMs(mbps);
   }
 
   /** A stalled link delivers again: what waited goes out from now, in order. */

@@ -22,6 +22,7 @@ import {
 import { BondEndpoint, DEFAULT_ENDPOINT_OPTIONS } from "../../core/session/endpoint.ts";
 import { CloseCode, DEFAULT_VPN_OUI, type LinkCaps } from "../../core/frame/mod.ts";
 import { proportionalPolicy } from "../../core/scheduler/proportional.ts";
+import { earliestPolicy } from "../../core/scheduler/earliest.ts";
 
 const MiB = 1024 * 1024;
 /** Virtual time a 4 MiB transfer may take before the test fails (ms). */
@@ -153,6 +154,34 @@ for (const c of TRANSFERS) {
 }
 
 // ---- 2. Faults ----
+
+Deno.test("BondEndpoint measures a link that slows down while its blocks are hedged", () => {
+  // Link 2 drops from 10 Mbit/s to 300 kbit/s: every block it holds is late, and `earliest`
+  // sends it again on link 1, which delivers it first. The late copies still arrive on link 2,
+  // and link 2's own ACKs say so: its rate estimate must learn the new rate from them (credited
+  // as lost, they left the old 10 Mbit/s standing, and link 2 kept being given blocks).
+  const data = input(16 * MiB, 0x330);
+  const pair = new SimPair({
+    links: [{ index: 1, mbps: 10, delayMs: 10 }, { index: 2, mbps: 10, delayMs: 20 }],
+    client: { input: data },
+    endpoint: { policy: earliestPolicy() },
+  });
+  const rate = () => pair.client.ep.linkStats().find((l) => l.index === 2)!.rateBps;
+  let before = 0;
+  let after = 0;
+  let resentBefore = 0;
+  pair.schedule(2000, (p) => {
+    before = rate();
+    resentBefore = p.client.ep.outbound.bytesResent;
+    p.setUpRate(2, 0.3);
+  });
+  pair.schedule(6000, () => after = rate());
+  pair.runToCompletion(DEADLINE);
+  assertDelivered(pair, data);
+  assert.ok(before > 5e6, `link 2 measured at ${before} bit/s before it slowed`);
+  assert.ok(pair.client.ep.outbound.bytesResent > resentBefore, "nothing hedged: proves nothing");
+  assert.ok(after > 0 && after < 1e6, `link 2 still measured at ${after} bit/s`);
+});
 
 Deno.test("BondEndpoint re-sends a dead link's blocks on the others", () => {
   const data = input(4 * MiB, 0x301);
