@@ -321,10 +321,23 @@ Deno.test("SIGINT on the sender delivers what was read and exits 0", async () =>
   }
 });
 
+/** Bytes the sender's last `--stats` line counts as acknowledged (0 before the first line). */
+async function ackedBytes(stats: string): Promise<number> {
+  const text = await Deno.readTextFile(stats).catch(() => "");
+  const last = text.trim().split("\n").at(-1);
+  if (!last) return 0;
+  try {
+    return JSON.parse(last).sessions?.[0]?.totals?.deliveredBytes ?? 0;
+  } catch {
+    return 0; // a line being written
+  }
+}
+
 /** A sender mid-stream on stdin (fed 1 MiB, then held open), with its receiver. */
 async function midStream(receiverArgs: string[], senderArgs: string[]) {
   const ws = await tempWorkspace();
   const out = `${ws.dir}/out.bin`;
+  const stats = `${ws.dir}/stats.jsonl`;
   const receiver = await startReceiver([
     "--token-file",
     ws.tokenFile,
@@ -342,13 +355,19 @@ async function midStream(receiverArgs: string[], senderArgs: string[]) {
     "--token-file",
     ws.tokenFile,
     ...loopbackLinks(2),
+    ...["--stats", stats],
     ...senderArgs,
   ], { stdin: "piped" });
   const writer = sender.child.stdin.getWriter();
   await writer.write(new Uint8Array(1024 * 1024));
   await sender.waitFor(/session [0-9a-f]+ open/);
-  // Wait until the receiver has written what was sent: the stream is live, not finished.
+  // Wait until the receiver has written what was sent (the stream is live, not finished) and
+  // the sender has its acknowledgement: the receiver writes before its ACK goes out, and a test
+  // that killed it in between saw 8 KiB undelivered (once in many runs).
   for (let i = 0; i < 200 && ((await Deno.stat(out).catch(() => null))?.size ?? 0) < MiB; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  for (let i = 0; i < 120 && (await ackedBytes(stats)) < MiB; i++) {
     await new Promise((r) => setTimeout(r, 25));
   }
   const cleanup = async () => {
