@@ -5,8 +5,9 @@
  * The budget keeps a link's bytes in flight near rate x path (x1.25, so that the rate
  * estimate can grow by a quarter per round trip) plus two blocks, so that queues in kernel
  * socket buffers and on the path stay short and every scheduling decision is made on fresh
- * numbers; the path is the minimum RTT less one block's own time on the link. BBR's cwnd gain of 2 assumes pacing, which a bond writing blocks into TCP does not
- * have: without it, a gain of 2 keeps a whole BDP standing in the queue.
+ * numbers; the path is the minimum RTT less one block's own time on the link. BBR's cwnd gain
+ * of 2 assumes pacing, which a bond writing blocks into TCP does not have: without it, a gain
+ * of 2 keeps a whole BDP standing in the queue.
  *
  * The minimum RTT is the path's only while no queue stands. Every 10 s without a new minimum
  * the link drains for a moment (BBR's PROBE_RTT): its budget drops to half its BDP for at

@@ -1343,7 +1343,7 @@ export class BondEndpoint {
   }
 
   #applyCredits(
-    credits: ReturnType<OutboundStream["linkLost"]>,
+    credits: readonly LinkCredit[],
     now: number,
     reason: LossReason = "nack",
   ): void {
@@ -1355,12 +1355,8 @@ export class BondEndpoint {
       if (c.kind === "delivered") {
         link.est.onDelivered(c.stamp, now);
         if (ctx) policy.onDelivered?.(c.link, c.stamp.bytes, ctx);
-      } else if (c.kind === "unproven") {
-        if (link.state === "up") link.unproven.push(c.stamp);
-        else {
-          link.est.onLost(c.stamp);
-          if (ctx) policy.onLost?.(c.link, c.stamp.bytes, ctx, reason);
-        }
+      } else if (c.kind === "unproven" && link.state === "up") {
+        link.unproven.push(c.stamp); // a stalled link's copy proves nothing: lost, below
       } else {
         link.est.onLost(c.stamp);
         if (ctx) policy.onLost?.(c.link, c.stamp.bytes, ctx, reason);
