@@ -9,8 +9,9 @@
  * of 2 assumes pacing, which a bond writing blocks into TCP does not have: without it, a gain
  * of 2 keeps a whole BDP standing in the queue.
  *
- * The minimum RTT is the path's only while no queue stands. Every 10 s without a new minimum
- * the link drains for a moment (BBR's PROBE_RTT): its budget drops to half its BDP for at
+ * The minimum RTT is the path's only while no queue stands. Every 10 s without a new minimum,
+ * if a queue stands beyond the one the budget keeps, the link drains for a moment (BBR's
+ * PROBE_RTT): its budget drops to half its BDP for at
  * least 200 ms and 1.5 smoothed RTTs, and the smallest sample of that time becomes the new
  * minimum (at most twice the old one per probe, so that a queue that did not drain cannot
  * feed back into the budget). Pure: time arrives as `now` (ms).
@@ -97,12 +98,17 @@ const PROBE_RTT_MS = 200;
 const PROBE_RTT_SRTTS = 1.5;
 /**
  * A probe is worth its cost only while a queue stands: the smoothed RTT is this many times the
- * minimum. Below that, draining would cost more throughput than the queue costs delay.
+ * RTT the budget itself keeps (its gain on the minimum, one block's own time, the host slack).
+ * Below that, draining would cost more throughput than the queue costs delay; against the bare
+ * minimum, a 40 ms path was probed every 10 s for the queue of its own budget.
  */
 const PROBE_RTT_QUEUE = 1.5;
 /** Weight of an RTT sample taken while nothing is in flight (RFC 6298's is 1/8). */
 const IDLE_RTT_GAIN = 0.375;
-/** A sample within this factor of the minimum RTT (plus 1 ms) confirms it without a probe. */
+/**
+ * A sample within this factor of the minimum RTT (plus 1 ms and one block's own time on the
+ * link) confirms it without a probe.
+ */
 const MIN_RTT_CONFIRM = 1.125;
 /** A probe may raise the minimum RTT at most this many times. */
 const PROBE_RTT_MAX_RISE = 2;
@@ -260,6 +266,9 @@ export class LinkEstimator {
       this.#samples = [];
       this.#spanned = true;
       replacing = true;
+      // Start-up's rounds count from here: until now the budget was held at its start value,
+      // so the rate could not grow, and that was no plateau.
+      this.#plateauBps = 0;
     }
     if (interval >= 1 && interval >= this.minRttMs) {
       const bps = ((this.#delivered - from) * 8 * 1000) / interval;
@@ -310,7 +319,7 @@ export class LinkEstimator {
       if (this.#probeUntil !== null) this.#endProbe(); // the minimum holds: no need to drain
       return;
     }
-    if (rttMs <= this.#minRtt * MIN_RTT_CONFIRM + 1) {
+    if (rttMs <= this.#minRtt * MIN_RTT_CONFIRM + 1 + this.#blockMs()) {
       // Close enough to the minimum: no queue stands, so draining (further) would only cost
       // throughput.
       this.#minRttAt = now;
@@ -338,12 +347,20 @@ export class LinkEstimator {
    */
   #queueStands(): boolean {
     return this.#minRttWindowMs === FIRST_MIN_RTT_WINDOW_MS ||
-      this.#srtt > PROBE_RTT_QUEUE * this.#minRtt;
+      this.#srtt > PROBE_RTT_QUEUE * (BDP_GAIN * this.#minRtt + this.#blockMs() + HOST_SLACK_MS);
   }
 
   #endProbe(): void {
     this.#probeUntil = null;
     this.#minRttWindowMs = MIN_RTT_WINDOW_MS;
+  }
+
+  /**
+   * One block's own time on the link (ms): an ACK echoes the block that arrived last, whose
+   * sample holds its transmission, while the minimum may come from a small frame (a PING).
+   */
+  #blockMs(): number {
+    return this.rateBps > 0 ? (this.blockBytes() * 8000) / this.rateBps : 0;
   }
 
   /** True while the link drains to measure its minimum RTT again. */

@@ -85,17 +85,20 @@ Deno.test("LinkEstimator keeps the smallest RTT; samples within 1/8 of it confir
 
 Deno.test("LinkEstimator probes its minimum RTT: drains to half a BDP, takes what the path gives", () => {
   const est = busyLink();
-  const stamp = est.onSend(1000, 0);
-  est.onDelivered(stamp, 200); // a rate sample: measured
-  for (let t = 100; t <= 2000; t += 100) est.onRttSample(100, t); // a standing queue: srtt 100
+  const stamp = est.onSend(200_000, 0);
+  est.onDelivered(stamp, 200); // a rate sample: 8 Mbit/s, blocks of 10 ms (10,000 bytes)
+  // A standing queue: srtt 100, above 1.5 x the 72.5 ms the budget itself keeps in flight
+  // (1.25 x 40 + one block's 10 ms + 5 ms of slack).
+  for (let t = 100; t <= 2000; t += 100) est.onRttSample(100, t);
   const normal = est.budgetBytes();
   est.onRttSample(100, 2100); // 2.1 s since the minimum was set: the first probe starts
   assert.equal(est.probingRtt, true);
   const rate = est.rateBps / 8000;
   assert.equal(est.budgetBytes(), Math.ceil(Math.max(est.blockBytes(), 0.5 * rate * 40)));
   assert.ok(est.budgetBytes() < normal / 2);
-  // The queue drains; the path now answers in 60 ms (it got longer): after 1.5 srtt (and at
-  // least 200 ms) the smallest sample of the probe is the new minimum.
+  // The queue drains; the path now answers in 60 ms (it got longer, beyond the 56 ms that
+  // confirm 40 with one block's time): after 1.5 srtt (and at least 200 ms) the smallest
+  // sample of the probe is the new minimum.
   est.onRttSample(60, 2200);
   est.onRttSample(60, 2250);
   assert.equal(est.probingRtt, true, "still draining");
@@ -130,6 +133,41 @@ Deno.test("LinkEstimator probes the first minimum anyway, later ones only while 
   // The first probe (at 2 s) learnt 55 ms; after it, the 10 s windows found no queue.
   assert.equal(probes, 1);
   assert.equal(est.minRttMs, 55);
+});
+
+/** busyLink() with a measured rate: 8 Mbit/s, so blocks of 10,000 bytes (10 ms). */
+function measuredLink(): LinkEstimator {
+  const est = busyLink();
+  est.onDelivered(est.onSend(200_000, 0), 200);
+  assert.equal(est.blockBytes(), 10_000);
+  return est;
+}
+
+Deno.test("LinkEstimator counts a block's own time when a sample confirms the minimum", () => {
+  // An ACK echoes the block that arrived last, so its sample holds that block's 10 ms on the
+  // link, while the minimum may come from a PING: 40 x 1.125 + 1 + 10 = 56 still confirms.
+  const est = measuredLink();
+  for (let t = 300; t <= 2100; t += 100) est.onRttSample(100, t);
+  assert.equal(est.probingRtt, true);
+  est.onRttSample(56, 2150);
+  assert.equal(est.probingRtt, false);
+  assert.equal(est.minRttMs, 40);
+});
+
+Deno.test("LinkEstimator does not probe for the queue its own budget keeps", () => {
+  // The budget keeps about 1.25 x 40 + 10 + 5 = 65 ms in flight: samples of 64 ms after the
+  // first probe are that, not a standing queue (1.5 x 40 = 60 called them one: a probe, and
+  // half the link's rate lost for its length, every 10 s).
+  const est = measuredLink();
+  let probes = 0;
+  let was = false;
+  for (let t = 300; t <= 35_000; t += 20) {
+    est.onRttSample(est.probingRtt ? 40 : 64, t);
+    if (est.probingRtt && !was) probes++;
+    was = est.probingRtt;
+  }
+  assert.equal(probes, 1, "the first minimum only");
+  assert.equal(est.minRttMs, 40);
 });
 
 // ---- Delivery rate ----
@@ -270,8 +308,12 @@ Deno.test("LinkEstimator start-up: gain 2.89 while the measured rate grows, 1.25
   assert.equal(block, 10_000);
   assert.equal(est.startingUp, true);
   assert.equal(est.budgetBytes(), Math.ceil(1000 * (2.89 * 30 + 5) + 2 * block));
-  // The rate has not grown by a quarter for three minimum RTTs (120 ms): start-up is over.
-  tick(4);
+  // Start-up's rounds count from the first spanned sample (t = 160): until then the budget was
+  // held at its start value, so the rate could not grow. Three minimum RTTs (120 ms) later
+  // without a quarter's growth, start-up is over.
+  for (let k = 4; k <= 6; k++) tick(k); // t = 280
+  assert.equal(est.startingUp, true, "120 ms since the first spanned sample: not yet over");
+  tick(7);
   near(est.rateBps, 8e6, "rate", 1);
   assert.equal(est.startingUp, false);
   assert.equal(est.budgetBytes(), Math.ceil(1000 * (1.25 * 30 + 5) + 2 * block));
