@@ -380,7 +380,7 @@ export function receiveCommand() {
         const addr = opts.metrics;
         const m = await serveMetrics(
           addr,
-          () => renderRelayMetrics(server.metrics(), VERSION),
+          () => renderRelayMetrics(server.metrics(), VERSION, streamCounters),
           () => server.metrics().listening,
         ).catch((e) => {
           throw new UserError(

@@ -6,6 +6,37 @@
  */
 import { MetricRegistry } from "./prometheus.ts";
 import type { RelaySnapshot } from "./relay_tally.ts";
+import { StreamCode } from "../frame/types.ts";
+
+/**
+ * What became of the streams the relay opened toward their destinations (`--output tcp://`,
+ * SOCKS5 requests, UDP flows): `StreamCounters` has this shape.
+ */
+export interface StreamTally {
+  readonly openedTotal: number;
+  readonly closedTotal: number;
+  readonly resetTotal: number;
+  /** Refusals by stream code. */
+  readonly refusedCodes: ReadonlyMap<number, number>;
+}
+
+/** The `reason` label of a refused stream, by stream code; any other code is "other". */
+export const STREAM_REFUSAL_LABELS: Readonly<Record<number, string>> = {
+  [StreamCode.REFUSED]: "refused",
+  [StreamCode.NOT_ALLOWED]: "not_allowed",
+  [StreamCode.LIMIT]: "limit",
+  [StreamCode.NO_HANDLER]: "no_handler",
+  [StreamCode.BAD_HEADER]: "bad_header",
+  [StreamCode.UNREACHABLE]: "unreachable",
+  [StreamCode.TIMEOUT]: "timeout",
+};
+
+const NO_STREAMS: StreamTally = {
+  openedTotal: 0,
+  closedTotal: 0,
+  resetTotal: 0,
+  refusedCodes: new Map(),
+};
 
 /** Metric names and help texts, in the order they are rendered. */
 export const RELAY_METRICS = {
@@ -61,17 +92,35 @@ export const RELAY_METRICS = {
     "bondctl_relay_session_buffer_period_seconds",
     "The session's buffer period in force: how long out-of-order data is held (adaptive)",
   ],
+  streamsOpened: [
+    "bondctl_relay_streams_opened_total",
+    "Streams the relay opened toward their destination (--output tcp://, SOCKS5, UDP flows)",
+  ],
+  streamsEnded: [
+    "bondctl_relay_streams_ended_total",
+    "Streams ended, by how: closed (in order, both ways) or reset",
+  ],
+  streamsRefused: [
+    "bondctl_relay_streams_refused_total",
+    "Streams refused, by reason (refused, not_allowed, limit, no_handler, bad_header, " +
+    "unreachable, timeout, other)",
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 /**
  * Renders a snapshot. Byte counters are the ended sessions' totals plus the running
- * sessions' figures now, so they only grow.
+ * sessions' figures now, so they only grow. `streams` counts the relay's streams over its
+ * whole life (zero when it opens none).
  * @example
  * ```ts
- * const text = renderRelayMetrics(server.metrics(), "0.9.0");
+ * const text = renderRelayMetrics(server.metrics(), "0.9.0", streamCounters);
  * ```
  */
-export function renderRelayMetrics(s: RelaySnapshot, version: string): string {
+export function renderRelayMetrics(
+  s: RelaySnapshot,
+  version: string,
+  streams: StreamTally = NO_STREAMS,
+): string {
   const r = new MetricRegistry();
   const m = RELAY_METRICS;
   const t = s.totals;
@@ -110,5 +159,19 @@ export function renderRelayMetrics(s: RelaySnapshot, version: string): string {
     buffer.set(f.bufferBytes, l);
     period.set(f.bufferMs / 1000, l);
   }
+  r.counter(m.streamsOpened[0], m.streamsOpened[1]).set(streams.openedTotal);
+  const ends = r.counter(m.streamsEnded[0], m.streamsEnded[1], ["how"]);
+  ends.set(streams.closedTotal, { how: "closed" });
+  ends.set(streams.resetTotal, { how: "reset" });
+  // Every reason from the start, at 0, so that a rate() over it never starts mid-series.
+  const byReason = new Map<string, number>(
+    [...Object.values(STREAM_REFUSAL_LABELS), "other"].map((k) => [k, 0]),
+  );
+  for (const [code, n] of streams.refusedCodes) {
+    const label = STREAM_REFUSAL_LABELS[code] ?? "other";
+    byReason.set(label, byReason.get(label)! + n);
+  }
+  const refused = r.counter(m.streamsRefused[0], m.streamsRefused[1], ["reason"]);
+  for (const [reason, n] of byReason) refused.set(n, { reason });
   return r.render();
 }

@@ -1,6 +1,6 @@
 /**
- * Counts of what became of a side's streams, for logs, the final report and metrics: opened,
- * refused (by reason), closed in order, reset.
+ * Counts of what became of a side's streams, for logs, the final report and the relay's
+ * metrics: opened, refused (by reason), closed in order, reset.
  * Pure: plain numbers.
  * @module
  */
@@ -27,6 +27,8 @@ export class StreamCounters {
   resetTotal = 0;
   /** Refusals by their words. */
   refusedBy = new Map<string, number>();
+  /** Refusals by stream code (`StreamCode`), for metrics. */
+  refusedCodes = new Map<number, number>();
 
   opened(): void {
     this.openedTotal++;
@@ -34,6 +36,7 @@ export class StreamCounters {
   refused(code: number): void {
     const why = streamCodeText(code);
     this.refusedBy.set(why, (this.refusedBy.get(why) ?? 0) + 1);
+    this.refusedCodes.set(code, (this.refusedCodes.get(code) ?? 0) + 1);
   }
   ended(end: StreamEnd): void {
     if (end.how === "closed") this.closedTotal++;

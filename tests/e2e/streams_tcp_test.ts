@@ -8,7 +8,7 @@
  *    the session goes on;
  * 3. SOCKS5: curl downloads a 50 MB file from a local HTTP server through the bond with the
  *    same SHA-256; again with a link killed; a destination outside `--allow` is refused with
- *    the SOCKS reply for it.
+ *    the SOCKS reply for it, and the relay's `--metrics` count the stream and the refusal.
  * @module
  */
 import assert from "node:assert/strict";
@@ -184,7 +184,14 @@ async function socksDownload(killMidway: boolean) {
   const body = seededBytes(77, 50 * 1000 * 1000);
   const http = httpServer(body);
   try {
-    const r = await lab.receiver(["--allow", `127.0.0.1:${http.port}`]);
+    const r = await lab.receiver([
+      "--allow",
+      `127.0.0.1:${http.port}`,
+      "--metrics",
+      "127.0.0.1:0",
+    ]);
+    const metricsPort =
+      (await r.proc.waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1];
     const s = lab.sender(r, [
       "--input",
       "socks5://127.0.0.1:0",
@@ -230,6 +237,11 @@ async function socksDownload(killMidway: boolean) {
     assert.notEqual(denied.code, 0);
     // curl prints the SOCKS reply code: 2 is "connection not allowed by ruleset".
     assert.match(new TextDecoder().decode(denied.stderr), /SOCKS5 connection.*\(2\)|not allowed/i);
+    // The relay's metrics count both streams: the download, and the refusal by --allow.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metrics, /^bondctl_relay_streams_opened_total 1$/m);
+    assert.match(metrics, /^bondctl_relay_streams_refused_total\{reason="not_allowed"\} 1$/m);
+    assert.match(metrics, /^bondctl_relay_streams_refused_total\{reason="refused"\} 0$/m);
     s.kill("SIGINT");
     const sent = await exited(s);
     assert.equal(sent.code, 0, sent.stderr);

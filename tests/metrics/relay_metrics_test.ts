@@ -1,7 +1,8 @@
 // Tests for core/metrics/relay_tally.ts and relay_metrics.ts: 1. refusals classified from
 // the errors the handshake throws, as a table; 2. a tally through sessions that start and end
 // renders every metric, parses, and keeps byte counters monotonic when a session ends;
-// 3. docs/OPERATIONS.md lists every metric the relay exposes.
+// 3. the relay's stream counters as metrics; 4. docs/OPERATIONS.md lists every metric the relay
+// exposes.
 import assert from "node:assert/strict";
 import {
   outcomeLabel,
@@ -11,10 +12,12 @@ import {
   RelayTally,
   renderRelayMetrics,
   type SessionFigures,
+  STREAM_REFUSAL_LABELS,
 } from "../../core/metrics/mod.ts";
 import { AuthError } from "../../core/tunnel/errors.ts";
 import { FrameError, VersionError } from "../../core/frame/errors.ts";
-import { CloseCode } from "../../core/frame/types.ts";
+import { CloseCode, StreamCode } from "../../core/frame/types.ts";
+import { StreamCounters } from "../../core/streams/stream_counters.ts";
 import { RefusedError } from "../../core/session/handshake.ts";
 import { parsePrometheus, valueOf } from "./_prom_parser.ts";
 
@@ -126,6 +129,44 @@ Deno.test("renderRelayMetrics(): every metric parses, counts add up, bytes only 
   assert.equal(
     valueOf(after, "bondctl_relay_session_links", { session: "aaaaaaaaaaaa" }),
     undefined,
+  );
+});
+
+Deno.test("renderRelayMetrics(): the relay's streams, opened, ended and refused by reason", () => {
+  const snapshot = { listening: true, totals: new RelayTally().totals(), sessions: [] };
+  // Without stream counters every stream series is there, at 0.
+  const none = parsePrometheus(renderRelayMetrics(snapshot, "1.2.3"));
+  assert.equal(valueOf(none, "bondctl_relay_streams_opened_total"), 0);
+  assert.equal(valueOf(none, "bondctl_relay_streams_ended_total", { how: "reset" }), 0);
+  for (const reason of [...Object.values(STREAM_REFUSAL_LABELS), "other"]) {
+    assert.equal(valueOf(none, "bondctl_relay_streams_refused_total", { reason }), 0, reason);
+  }
+
+  const c = new StreamCounters();
+  for (let i = 0; i < 3; i++) c.opened();
+  c.ended({ how: "closed" });
+  c.ended({ how: "closed" });
+  c.ended({ how: "reset", reason: "the connection broke" });
+  c.refused(StreamCode.NOT_ALLOWED);
+  c.refused(StreamCode.NOT_ALLOWED);
+  c.refused(StreamCode.LIMIT);
+  c.refused(42); // a code this version does not know
+  const got = parsePrometheus(renderRelayMetrics(snapshot, "1.2.3", c));
+  assert.equal(valueOf(got, "bondctl_relay_streams_opened_total"), 3);
+  assert.equal(valueOf(got, "bondctl_relay_streams_ended_total", { how: "closed" }), 2);
+  assert.equal(valueOf(got, "bondctl_relay_streams_ended_total", { how: "reset" }), 1);
+  const refused = (reason: string) =>
+    valueOf(got, "bondctl_relay_streams_refused_total", { reason });
+  assert.equal(refused("not_allowed"), 2);
+  assert.equal(refused("limit"), 1);
+  assert.equal(refused("other"), 1);
+  assert.equal(refused("unreachable"), 0);
+  // The final report's words and the metrics' labels count the same refusals.
+  assert.equal(
+    c.summary(),
+    "7 streams: 2 closed, 1 reset, 2 refused (the destination is not " +
+      "allowed on the relay), 1 refused (too many streams in this session), 1 refused (stream " +
+      "code 42)",
   );
 });
 
