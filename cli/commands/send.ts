@@ -29,12 +29,8 @@ import { DEFAULT_RESTART_POLICY } from "../../core/session/restart_policy.ts";
 import { idleSource, openSink, openSource } from "../../core/session/stream_io.ts";
 import { formatHostPort, type InputSpec, parseInputSpec } from "../../core/config/stream_url.ts";
 import { type Intercept, startSocks, startTcpIntercept } from "../../core/streams/intercept_io.ts";
-import {
-  liveSummary,
-  startUdpIntercept,
-  UdpCounters,
-  type UdpIntercept,
-} from "../../core/streams/udp_io.ts";
+import { startUdpIntercept, UdpCounters, type UdpIntercept } from "../../core/streams/udp_io.ts";
+import { liveSummary } from "../../core/session/live_summary.ts";
 import { parseFecSpec } from "../../core/fec/fec_layout.ts";
 import { MAX_DEADLINE_MS } from "../../core/session/stream_header.ts";
 import { StreamCounters } from "../../core/streams/stream_counters.ts";

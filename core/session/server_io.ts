@@ -38,6 +38,7 @@ import { constantTimeEqual, toHex } from "./auth.ts";
 import { type Credential, stillValid } from "./clients.ts";
 import { Admission, type ServerLimits, type Verdict } from "./limits.ts";
 import { LogThrottle } from "./log_throttle.ts";
+import { relayLiveSummary } from "./live_summary.ts";
 import { CloseCode } from "../frame/types.ts";
 import { formatBytes } from "../config/mod.ts";
 import {
@@ -373,6 +374,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       bytesOut: endpoint.inbound.bytesOut,
       bytesIn: endpoint.outbound.bytesAcked,
     };
+    // Datagram streams (live mode) count what they skipped and rebuilt on this side too.
+    const live = endpoint.liveTotals();
+    if (live.streams > 0) o.log.info(`session ${short}: ${relayLiveSummary(live)}`);
     if (outcome.kind === "complete") {
       o.log.info(
         `session ${short} complete: ${formatBytes(report.bytesOut)} written to the output, ` +

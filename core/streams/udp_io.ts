@@ -21,7 +21,6 @@ import type { HostPort } from "../config/endpoint.ts";
 import { formatHostPort } from "../config/stream_url.ts";
 import { StreamCode } from "../frame/types.ts";
 import type { LiveOptions } from "../session/stream_header.ts";
-import type { LiveTotals } from "../session/endpoint.ts";
 import type { StreamCounters } from "./stream_counters.ts";
 import type { Refusal } from "./tcp_io.ts";
 
@@ -342,26 +341,4 @@ function bind(socket: dgram.Socket, at: HostPort): Promise<void> {
       resolve();
     });
   });
-}
-
-/**
- * The session's datagram streams in words, for the final report: what this side sent (and
- * dropped as late, gave up after a loss, added as parity) and what it received back.
- * @example
- * ```ts
- * log.info(liveSummary(endpoint.liveTotals(), { deadlineMs: 800 }));
- * ```
- */
-export function liveSummary(t: LiveTotals, live: LiveOptions): string {
-  const mode = live.deadlineMs === undefined
-    ? "reliable"
-    : `live ${live.deadlineMs} ms` + (live.fec ? `, FEC ${live.fec.k}+${live.fec.m}` : "");
-  const s = t.sent;
-  const r = t.received;
-  return `datagram streams (${mode}): ${t.streams} opened; sent ${s.datagrams} datagrams, ` +
-    `${s.expired} dropped late in the queue, ${s.overflow} dropped at a full queue, ` +
-    `${s.abandoned} lost and too late to send again` +
-    (s.parityBlocks > 0 ? `, ${s.parityBlocks} parity blocks (${s.parityBytes} bytes)` : "") +
-    `; replies: ${r.delivered} delivered, ${r.skipped} skipped` +
-    (r.rebuilt > 0 ? `, ${r.rebuilt} rebuilt` : "");
 }

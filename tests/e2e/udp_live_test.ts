@@ -7,7 +7,8 @@
  * 2. the same stream (replayed from a file by a paced UDP source here, so that every datagram
  *    is counted) through the user-space link emulator, with link 1 cut silently mid-stream,
  *    without and with `--fec 8+2`: the stream keeps flowing (no long pause at the sink), and
- *    the datagrams dropped are counted and printed with the sender's own figures;
+ *    the datagrams dropped are counted and printed with the sender's own figures; the relay's
+ *    final line counts what it put out (what the sink got) and skipped (the rest);
  * 3. the same with a 150 ms deadline, where waiting for the dead link to be found costs
  *    datagrams and FEC earns its keep;
  * 4. bad --deadline and --fec: a usage error naming the flag, or one error line for options
@@ -119,11 +120,19 @@ async function cutRun(deadline: string, fec: string | null) {
     assert.equal(sent.code, 0, sent.stderr);
     await sink.close();
     const summary = /datagram streams \(.*$/m.exec(sent.stderr)?.[0] ?? "(no summary)";
+    // The relay reports its side of the datagram streams when the session ends.
+    const relay = await r.proc.waitFor(
+      /session \w+: (datagram streams: \d+ opened; (\d+) datagrams out in order, (\d+) skipped.*)$/,
+      15_000,
+    );
     return {
       sentCount,
       got: sink.at.length,
       pause: sink.longestPause(),
       summary,
+      relaySummary: relay[1],
+      relayOut: Number(relay[2]),
+      relaySkipped: Number(relay[3]),
       errors: await decodeErrors(out),
       stderr: sent.stderr,
     };
@@ -142,7 +151,7 @@ async function cutTest(deadline: string, minShare: number) {
     console.log(
       `link 1 of 3 silent at 4 s, live ${deadline}${fec ? `, FEC ${fec}` : ""}: ${r.got} of ` +
         `${r.sentCount} datagrams arrived (${dropped} dropped), longest pause at the sink ` +
-        `${r.pause.toFixed(0)} ms; sender: ${r.summary}; decode errors: ${
+        `${r.pause.toFixed(0)} ms; sender: ${r.summary}; relay: ${r.relaySummary}; decode errors: ${
           r.errors === "" ? "none" : r.errors.split("\n").length + " lines"
         }`,
     );
@@ -150,6 +159,10 @@ async function cutTest(deadline: string, minShare: number) {
     assert.ok(r.pause < 1500, `a pause of ${r.pause} ms at the sink\n${r.stderr}`);
     assert.ok(r.got >= r.sentCount * minShare, `${r.got} of ${r.sentCount}\n${r.stderr}`);
     assert.match(r.stderr, /link 1 stalled/);
+    // What the relay put out in order is what reached the sink (loopback UDP loses nothing
+    // here), and every datagram the source sent came out or was counted as skipped.
+    assert.equal(r.relayOut, r.got, r.relaySummary);
+    assert.ok(r.relayOut + r.relaySkipped >= r.sentCount, r.relaySummary);
   }
 }
 
