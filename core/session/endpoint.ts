@@ -1396,7 +1396,8 @@ function usClock(now: number): number {
   return Math.floor(now * 1000) >>> 0;
 }
 
-function emptyLiveTotals(): LiveTotals {
+/** Datagram-stream totals at zero: where sums start. */
+export function emptyLiveTotals(): LiveTotals {
   return {
     streams: 0,
     sent: { datagrams: 0, expired: 0, overflow: 0, abandoned: 0, parityBlocks: 0, parityBytes: 0 },

@@ -2,23 +2,16 @@
 // session's datagram streams, from the same totals.
 import assert from "node:assert/strict";
 import { liveSummary, relayLiveSummary } from "../../core/session/live_summary.ts";
-import type { LiveTotals } from "../../core/session/endpoint.ts";
+import { emptyLiveTotals, type LiveTotals } from "../../core/session/endpoint.ts";
 
 function totals(
   over: { sent?: Partial<LiveTotals["sent"]>; received?: Partial<LiveTotals["received"]> },
 ): LiveTotals {
+  const t = emptyLiveTotals();
   return {
     streams: 1,
-    sent: {
-      datagrams: 0,
-      expired: 0,
-      overflow: 0,
-      abandoned: 0,
-      parityBlocks: 0,
-      parityBytes: 0,
-      ...over.sent,
-    },
-    received: { delivered: 0, skipped: 0, rebuilt: 0, parity: 0, ...over.received },
+    sent: { ...t.sent, ...over.sent },
+    received: { ...t.received, ...over.received },
   };
 }
 
