@@ -69,6 +69,8 @@ export interface ContenderJson {
   sentBytes: number;
   deliveredBytes: number;
   cpuSeconds: { sender: number; server: number } | null;
+  /** Each process's part of `peakRssBytes` (VmHWM). */
+  peakRss: { sender: number; server: number } | null;
   timeline: { tMs: number; bps: number }[];
 }
 
@@ -117,6 +119,9 @@ function contenderJson(r: ContenderRun, capacityBps: number): ContenderJson {
     longestStallAtMs: s?.longestStallAtMs ?? null,
     sentBytes: r.sentBytes,
     deliveredBytes: s?.deliveredBytes ?? 0,
+    peakRss: r.client && r.server
+      ? { sender: r.client.peakRssBytes, server: r.server.peakRssBytes }
+      : null,
     cpuSeconds: r.client && r.server
       ? { sender: r.client.cpuSeconds, server: r.server.cpuSeconds }
       : null,

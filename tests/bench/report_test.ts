@@ -80,6 +80,8 @@ Deno.test("benchReport() keeps the JSON shape scripts use", () => {
   assert.equal(bond.efficiency, 0.8);
   assert.ok(bond.delayMs.p50 > 29 && bond.delayMs.p50 <= 30);
   assert.equal(bond.peakRssBytes, 150e6);
+  assert.deepEqual(bond.peakRss, { sender: 100e6, server: 50e6 });
+  assert.equal(r.contenders[2].peakRss, null);
   assert.ok(Math.abs(bond.cpuSecondsPerGB! - 0.75 / 0.003) < 1e-6);
   assert.equal(r.contenders[2].status, "skipped");
   assert.equal(r.contenders[2].cpuSecondsPerGB, null);
