@@ -79,9 +79,19 @@ export async function openSource(spec: string): Promise<Source> {
 export async function openSink(spec: string, opts: { makeDirs?: boolean } = {}): Promise<Sink> {
   if (spec === "-") return fileSink(Deno.stdout, false);
   try {
+    const open = () => Deno.open(spec, { write: true, create: true, truncate: true });
     const slash = spec.lastIndexOf("/");
-    if (opts.makeDirs && slash > 0) await Deno.mkdir(spec.slice(0, slash), { recursive: true });
-    const file = await Deno.open(spec, { write: true, create: true, truncate: true });
+    let file: Deno.FsFile;
+    try {
+      file = await open();
+    } catch (e) {
+      // Directories are made only when the file's are missing: mkdir (and stat) on /dev need
+      // every permission in Deno, which receive gave up at start (`--output /dev/null` failed
+      // at every session).
+      if (!(opts.makeDirs && slash > 0 && e instanceof Deno.errors.NotFound)) throw e;
+      await Deno.mkdir(spec.slice(0, slash), { recursive: true });
+      file = await open();
+    }
     return fileSink(file, true);
   } catch (e) {
     throw new StreamError(`cannot write --output ${spec}: ${describe(e)}`);

@@ -1,7 +1,8 @@
 /**
  * End-to-end transfers with the real `bondctl receive` and `bondctl send` processes over
- * loopback links: one link, two links, the reverse direction (server to client), both
- * directions at once, and IPv6. Each checks exit codes and SHA-256 of what arrived.
+ * loopback links: one link, an output on /dev, two links, the reverse direction (server to
+ * client), both directions at once, and IPv6. Each checks exit codes and SHA-256 of what
+ * arrived (the /dev/null one what the relay says it wrote).
  * @module
  */
 import assert from "node:assert/strict";
@@ -47,6 +48,23 @@ Deno.test("send delivers 16 MiB over one link intact", async () => {
   const { sent, received } = await sendOver(["127.0.0.2"], 16 * MiB);
   assert.match(received.stderr, /session \w+ complete/);
   assert.deepEqual([...linkShares(sent.stderr).keys()], ["127.0.0.2"]);
+});
+
+Deno.test("receive --output /dev/null takes a session (a device path, after receive gave up permissions)", async () => {
+  // Deno asks for every permission to mkdir or stat under /dev; receive gives some up at start,
+  // so the output's directory must not be made when it exists (every session used to fail).
+  const lab = await Lab.open();
+  try {
+    const input = await randomFile(lab.dir, 4 * MiB);
+    const r = await lab.receiver(["--once", "--output", "/dev/null"]);
+    const s = lab.sender(r, ["--input", input, "--link", "127.0.0.2"]);
+    const [sent, received] = await Promise.all([exited(s), exited(r.proc)]);
+    assertClean("send", sent);
+    assertClean("receive", received);
+    assert.match(received.stderr, /session \w+ complete: 4\.0 MiB written to the output/);
+  } finally {
+    await lab.close();
+  }
 });
 
 Deno.test("send delivers 16 MiB over two links intact", async () => {
