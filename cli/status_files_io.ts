@@ -23,7 +23,10 @@ const encoder = new TextEncoder();
  * ```
  */
 export class LineWriter {
+  /** A file this writer opened (closed with it), else null. */
   #file: Deno.FsFile | null;
+  /** Where lines go: the file, standard output or standard error. */
+  #out: { write(b: Uint8Array): Promise<number> };
   #pending: string[] = [];
   #busy: Promise<void> | null = null;
   #warn: (msg: string) => void;
@@ -32,15 +35,26 @@ export class LineWriter {
   /** Lines dropped because the reader did not keep up. */
   dropped = 0;
 
-  private constructor(flag: string, file: Deno.FsFile | null, warn: (msg: string) => void) {
+  private constructor(
+    flag: string,
+    file: Deno.FsFile | null,
+    warn: (msg: string) => void,
+    out: { write(b: Uint8Array): Promise<number> } = file ?? Deno.stdout,
+  ) {
     this.#flag = flag;
     this.#file = file;
+    this.#out = out;
     this.#warn = warn;
   }
 
-  /** Opens `path` for appending (`-`: standard output); fails with a UserError naming the flag. */
+  /**
+   * Opens `path` for appending (`-` or /dev/stdout: standard output; /dev/stderr: standard
+   * error, whose path Deno would refuse once bondctl gave up permissions); fails with a
+   * UserError naming the flag.
+   */
   static async open(flag: string, path: string, warn: (m: string) => void): Promise<LineWriter> {
-    if (path === "-") return new LineWriter(flag, null, warn);
+    if (path === "-" || path === "/dev/stdout") return new LineWriter(flag, null, warn);
+    if (path === "/dev/stderr") return new LineWriter(flag, null, warn, Deno.stderr);
     try {
       const f = await Deno.open(path, { write: true, create: true, append: true });
       return new LineWriter(flag, f, warn);
@@ -63,7 +77,7 @@ export class LineWriter {
     while (this.#pending.length > 0) {
       const bytes = encoder.encode(this.#pending.splice(0).join(""));
       try {
-        const w = this.#file ?? Deno.stdout;
+        const w = this.#out;
         for (let off = 0; off < bytes.length;) off += await w.write(bytes.subarray(off));
       } catch (e) {
         if (!this.#warned) this.#warn(`${this.#flag}: cannot write: ${(e as Error).message}`);

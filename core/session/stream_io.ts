@@ -38,14 +38,14 @@ function readerSource(
 }
 
 /**
- * Opens `--input`: "-" for standard input, else a file path.
+ * Opens `--input`: "-" (or /dev/stdin) for standard input, else a file path.
  * @example
  * ```ts
  * const src = await openSource("-");
  * ```
  */
 export async function openSource(spec: string): Promise<Source> {
-  if (spec === "-") {
+  if (spec === "-" || spec === "/dev/stdin") {
     // Closing stdin on the first SIGINT is how reading stops; a pending read then returns.
     let stopped = false;
     const src = readerSource({ read: (b) => Deno.stdin.read(b), close: () => {} });
@@ -69,15 +69,18 @@ export async function openSource(spec: string): Promise<Source> {
 }
 
 /**
- * Opens `--output`: "-" for standard output, else a file path (created or truncated; with
- * `makeDirs`, its missing directories are made first).
+ * Opens `--output`: "-" (or /dev/stdout) for standard output, /dev/stderr, else a file path
+ * (created or truncated; with `makeDirs`, its missing directories are made first).
  * @example
  * ```ts
  * const sink = await openSink("out.ts");
  * ```
  */
 export async function openSink(spec: string, opts: { makeDirs?: boolean } = {}): Promise<Sink> {
-  if (spec === "-") return fileSink(Deno.stdout, false);
+  // The process's own streams by their /dev names too: opening those paths needs every
+  // permission in Deno, and bondctl gives some up at start.
+  if (spec === "-" || spec === "/dev/stdout") return fileSink(Deno.stdout, false);
+  if (spec === "/dev/stderr") return fileSink(Deno.stderr, false);
   try {
     const open = () => Deno.open(spec, { write: true, create: true, truncate: true });
     const slash = spec.lastIndexOf("/");
@@ -122,6 +125,12 @@ function describe(e: unknown): string {
   if (e instanceof Deno.errors.NotFound) return "no such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (e instanceof Deno.errors.IsADirectory) return "is a directory";
+  if (e instanceof Deno.errors.NotCapable) {
+    // Deno's own words say to run with --allow-all, which does not help: bondctl gives up the
+    // permissions it does not need, and Deno then refuses device and /proc paths.
+    return "Deno refuses this device or /proc path once a program gives up permissions, as " +
+      "bondctl does at start; use a regular file, or - for standard input or output";
+  }
   return (e as Error).message;
 }
 

@@ -50,18 +50,24 @@ Deno.test("send delivers 16 MiB over one link intact", async () => {
   assert.deepEqual([...linkShares(sent.stderr).keys()], ["127.0.0.2"]);
 });
 
-Deno.test("receive --output /dev/null takes a session (a device path, after receive gave up permissions)", async () => {
+Deno.test("--output /dev/null and --stats /dev/stderr work after bondctl gave up permissions", async () => {
   // Deno asks for every permission to mkdir or stat under /dev; receive gives some up at start,
   // so the output's directory must not be made when it exists (every session used to fail).
   const lab = await Lab.open();
   try {
     const input = await randomFile(lab.dir, 4 * MiB);
-    const r = await lab.receiver(["--once", "--output", "/dev/null"]);
-    const s = lab.sender(r, ["--input", input, "--link", "127.0.0.2"]);
+    // --stats to /dev/stderr: Deno refuses that path too, so bondctl writes to its own stderr.
+    const r = await lab.receiver(["--once", "--output", "/dev/null", "--stats", "/dev/stderr"]);
+    const s = lab.sender(r, ["--input", input, "--link", "127.0.0.2", "--stats", "/dev/stderr"]);
     const [sent, received] = await Promise.all([exited(s), exited(r.proc)]);
     assertClean("send", sent);
     assertClean("receive", received);
     assert.match(received.stderr, /session \w+ complete: 4\.0 MiB written to the output/);
+    for (const [who, exit] of [["send", sent], ["receive", received]] as const) {
+      const line = exit.stderr.split("\n").find((l) => l.startsWith("{"));
+      assert.ok(line, `${who}: no --stats line on stderr:\n${exit.stderr}`);
+      assert.equal(JSON.parse(line).role, who, line);
+    }
   } finally {
     await lab.close();
   }
