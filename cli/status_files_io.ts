@@ -7,6 +7,7 @@
  */
 import { dirname } from "node:path";
 import { UserError } from "./common.ts";
+import { ownOutput } from "../core/session/stream_io.ts";
 
 /** Lines waiting for a slow reader before the newest are dropped. */
 const MAX_PENDING_LINES = 64;
@@ -53,8 +54,8 @@ export class LineWriter {
    * UserError naming the flag.
    */
   static async open(flag: string, path: string, warn: (m: string) => void): Promise<LineWriter> {
-    if (path === "-" || path === "/dev/stdout") return new LineWriter(flag, null, warn);
-    if (path === "/dev/stderr") return new LineWriter(flag, null, warn, Deno.stderr);
+    const own = ownOutput(path);
+    if (own) return new LineWriter(flag, null, warn, own);
     try {
       const f = await Deno.open(path, { write: true, create: true, append: true });
       return new LineWriter(flag, f, warn);

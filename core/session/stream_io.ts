@@ -69,6 +69,21 @@ export async function openSource(spec: string): Promise<Source> {
 }
 
 /**
+ * The process's own output stream a path names ("-" and /dev/stdout: standard output;
+ * /dev/stderr: standard error), else null. Opening those paths needs every permission in
+ * Deno, and bondctl gives some up at start, so they are never opened as files.
+ * @example
+ * ```ts
+ * const out = ownOutput("/dev/stderr") ?? await Deno.open(path, { write: true });
+ * ```
+ */
+export function ownOutput(path: string): typeof Deno.stdout | typeof Deno.stderr | null {
+  if (path === "-" || path === "/dev/stdout") return Deno.stdout;
+  if (path === "/dev/stderr") return Deno.stderr;
+  return null;
+}
+
+/**
  * Opens `--output`: "-" (or /dev/stdout) for standard output, /dev/stderr, else a file path
  * (created or truncated; with `makeDirs`, its missing directories are made first).
  * @example
@@ -77,10 +92,8 @@ export async function openSource(spec: string): Promise<Source> {
  * ```
  */
 export async function openSink(spec: string, opts: { makeDirs?: boolean } = {}): Promise<Sink> {
-  // The process's own streams by their /dev names too: opening those paths needs every
-  // permission in Deno, and bondctl gives some up at start.
-  if (spec === "-" || spec === "/dev/stdout") return fileSink(Deno.stdout, false);
-  if (spec === "/dev/stderr") return fileSink(Deno.stderr, false);
+  const own = ownOutput(spec);
+  if (own) return fileSink(own, false);
   try {
     const open = () => Deno.open(spec, { write: true, create: true, truncate: true });
     const slash = spec.lastIndexOf("/");

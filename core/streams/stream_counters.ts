@@ -25,17 +25,13 @@ export class StreamCounters {
   openedTotal = 0;
   closedTotal = 0;
   resetTotal = 0;
-  /** Refusals by their words. */
-  refusedBy = new Map<string, number>();
-  /** Refusals by stream code (`StreamCode`), for metrics. */
+  /** Refusals by stream code (`StreamCode`): the metrics label them, the summary words them. */
   refusedCodes = new Map<number, number>();
 
   opened(): void {
     this.openedTotal++;
   }
   refused(code: number): void {
-    const why = streamCodeText(code);
-    this.refusedBy.set(why, (this.refusedBy.get(why) ?? 0) + 1);
     this.refusedCodes.set(code, (this.refusedCodes.get(code) ?? 0) + 1);
   }
   ended(end: StreamEnd): void {
@@ -44,14 +40,14 @@ export class StreamCounters {
   }
   get refusedTotal(): number {
     let n = 0;
-    for (const v of this.refusedBy.values()) n += v;
+    for (const v of this.refusedCodes.values()) n += v;
     return n;
   }
   /** One line for the final report. */
   summary(): string {
     const total = this.openedTotal + this.refusedTotal;
     const parts = [`${this.closedTotal} closed`, `${this.resetTotal} reset`];
-    for (const [why, n] of this.refusedBy) parts.push(`${n} refused (${why})`);
+    for (const [code, n] of this.refusedCodes) parts.push(`${n} refused (${streamCodeText(code)})`);
     return `${total} stream${total === 1 ? "" : "s"}: ${parts.join(", ")}`;
   }
 }
